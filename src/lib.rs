@@ -1,3 +1,30 @@
-//! sigv4x: AWS Signature Version 4 (placeholder while the signer lands).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+mod canonical;
+mod credentials;
+mod date;
+mod error;
+mod payload;
+mod settings;
+mod signer;
+mod signing_key;
+mod stack;
+mod string_to_sign;
+
+pub use credentials::{Credentials, CredentialsError};
+pub use date::AmzDate;
+pub use error::SigningError;
+pub use payload::{
+    Payload, EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
+    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+};
+pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
+pub use signer::{
+    RawRequest, Signature, SignatureLocation, Signer, SigningOutput, SigningReport,
+    MAX_PRESIGN_EXPIRY,
+};
+pub use signing_key::{KeyCache, SigningKey};
+pub use string_to_sign::ALGORITHM;

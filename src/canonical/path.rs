@@ -1,0 +1,115 @@
+//! The canonical URI: optional removal of dot segments and empty segments, then encoding.
+
+use super::encode::{write_encoded, Encoding};
+use super::Sink;
+use crate::stack::StackVec;
+
+/// How the path of a request is canonicalized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PathRules {
+    /// Remove `.` and `..` segments and collapse empty segments (every service but S3).
+    pub normalize: bool,
+    /// Encode the wire path once more (`%` becomes `%25`) instead of bringing it to single
+    /// canonical encoding (S3).
+    pub double_encode: bool,
+}
+
+/// Writes the canonical URI of `wire_path` (the path exactly as it is sent).
+pub(crate) fn write_path<S: Sink + ?Sized>(sink: &mut S, wire_path: &[u8], rules: PathRules) {
+    let enc = if rules.double_encode {
+        Encoding::PATH_DOUBLE
+    } else {
+        Encoding::PATH_SINGLE
+    };
+    if !wire_path.starts_with(b"/") {
+        sink.put(b"/");
+    }
+    if !rules.normalize || !needs_normalizing(wire_path) {
+        write_encoded(sink, wire_path, enc);
+        return;
+    }
+
+    // Keep the segments that survive `.`/`..`/empty removal, as slices of the input.
+    let mut kept: StackVec<&[u8], 32> = StackVec::new();
+    for segment in wire_path.split(|&b| b == b'/') {
+        match segment {
+            b"" | b"." => {}
+            // A `..` above the root stays at the root.
+            b".." => kept.pop(),
+            other => kept.push(other),
+        }
+    }
+    // The leading '/' was written above when the input lacked it; write it here otherwise.
+    if wire_path.starts_with(b"/") {
+        sink.put(b"/");
+    }
+    for (i, segment) in kept.as_slice().iter().enumerate() {
+        if i > 0 {
+            sink.put(b"/");
+        }
+        write_encoded(sink, segment, enc);
+    }
+    let trailing_slash = [&b"/"[..], b"/.", b"/.."]
+        .iter()
+        .any(|end| wire_path.ends_with(end));
+    if trailing_slash && kept.len() > 0 {
+        sink.put(b"/");
+    }
+}
+
+fn needs_normalizing(path: &[u8]) -> bool {
+    path.windows(2).any(|w| w == b"//")
+        || path
+            .split(|&b| b == b'/')
+            .any(|segment| segment == b"." || segment == b"..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(path: &str, normalize: bool, double_encode: bool) -> String {
+        let mut out = Vec::new();
+        write_path(
+            &mut out,
+            path.as_bytes(),
+            PathRules {
+                normalize,
+                double_encode,
+            },
+        );
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn normalization_removes_dots_and_empty_segments() {
+        let cases = [
+            ("", "/"),
+            ("/", "/"),
+            ("/example/..", "/"),
+            ("/example/../", "/"),
+            ("/example/.", "/example/"),
+            ("/example/./", "/example/"),
+            ("/./example/../foo", "/foo"),
+            ("//example//", "/example/"),
+            ("/a/b/../../..", "/"),
+            ("/../../x", "/x"),
+            ("/.../x", "/.../x"),
+            ("/%2E%2E/x", "/%252E%252E/x"),
+            ("a/b", "/a/b"),
+            ("/a b/c", "/a%20b/c"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canon(input, true, true), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn unnormalized_paths_keep_their_segments() {
+        assert_eq!(canon("//example//", false, true), "//example//");
+        assert_eq!(canon("/a/./b/../c", false, false), "/a/./b/../c");
+        assert_eq!(canon("", false, false), "/");
+        assert_eq!(canon("/k%2Fey", false, false), "/k%2Fey");
+        assert_eq!(canon("/k%2Fey", false, true), "/k%252Fey");
+    }
+}

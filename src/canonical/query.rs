@@ -1,0 +1,163 @@
+//! The canonical query string: parameters split from the wire query (and, when presigning, the
+//! `X-Amz-*` parameters the signer adds), each name and value brought to canonical encoding, sorted
+//! by encoded name and then encoded value, joined with `&`.
+
+use std::cmp::Ordering;
+
+use super::encode::{encoded_bytes, write_encoded, Encoding};
+use super::Sink;
+use crate::stack::{sort_stable_by, StackVec};
+
+/// One query parameter as it stands in the input.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Param<'a> {
+    pub key: &'a [u8],
+    pub value: &'a [u8],
+    /// How `key` and `value` are turned into canonical form.
+    enc: Encoding,
+    /// Both parts are already canonical, so they can be compared and written as they are.
+    identity: bool,
+}
+
+impl Default for Param<'_> {
+    fn default() -> Self {
+        Param::plain(b"", b"")
+    }
+}
+
+impl<'a> Param<'a> {
+    /// A parameter read from a query string as it was sent.
+    pub(crate) fn wire(key: &'a [u8], value: &'a [u8]) -> Self {
+        Self::new(key, value, Encoding::QUERY)
+    }
+
+    /// A parameter whose value this crate produced and that still needs encoding.
+    pub(crate) fn plain(key: &'a [u8], value: &'a [u8]) -> Self {
+        Self::new(key, value, Encoding::PLAIN)
+    }
+
+    fn new(key: &'a [u8], value: &'a [u8], enc: Encoding) -> Self {
+        Param {
+            key,
+            value,
+            enc,
+            identity: enc.is_identity(key) && enc.is_identity(value),
+        }
+    }
+
+    /// True if the canonical name of this parameter is `name` (which must be canonical).
+    pub(crate) fn name_is(&self, name: &[u8]) -> bool {
+        if self.identity || self.enc.is_identity(self.key) {
+            self.key == name
+        } else {
+            encoded_bytes(self.key, self.enc).eq(name.iter().copied())
+        }
+    }
+
+    fn cmp_canonical(&self, other: &Self) -> Ordering {
+        if self.identity && other.identity {
+            return self.key.cmp(other.key).then(self.value.cmp(other.value));
+        }
+        encoded_bytes(self.key, self.enc)
+            .cmp(encoded_bytes(other.key, other.enc))
+            .then_with(|| {
+                encoded_bytes(self.value, self.enc).cmp(encoded_bytes(other.value, other.enc))
+            })
+    }
+}
+
+/// Splits a wire query (without the leading `?`) into parameters, the way
+/// `application/x-www-form-urlencoded` does: empty pieces between `&`s are skipped and a piece
+/// without `=` is a name with an empty value.
+pub(crate) fn split_query<'a, const N: usize>(
+    query: &'a [u8],
+    out: &mut StackVec<Param<'a>, N>,
+    mut keep: impl FnMut(&Param<'a>) -> bool,
+) {
+    for piece in query.split(|&b| b == b'&') {
+        if piece.is_empty() {
+            continue;
+        }
+        let param = match piece.iter().position(|&b| b == b'=') {
+            Some(eq) => {
+                let (key, value) = piece.split_at(eq);
+                Param::wire(key, value.get(1..).unwrap_or_default())
+            }
+            None => Param::wire(piece, b""),
+        };
+        if keep(&param) {
+            out.push(param);
+        }
+    }
+}
+
+/// Sorts parameters into canonical order (by encoded name, then encoded value).
+pub(crate) fn sort_params(params: &mut [Param<'_>]) {
+    sort_stable_by(params, |a, b| a.cmp_canonical(b) == Ordering::Less);
+}
+
+/// Writes sorted parameters as the canonical query string.
+pub(crate) fn write_query<S: Sink + ?Sized>(sink: &mut S, params: &[Param<'_>]) {
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            sink.put(b"&");
+        }
+        write_param(sink, p);
+    }
+}
+
+/// Writes one parameter as `name=value` in canonical encoding.
+pub(crate) fn write_param<S: Sink + ?Sized>(sink: &mut S, p: &Param<'_>) {
+    if p.identity {
+        sink.put(p.key);
+        sink.put(b"=");
+        sink.put(p.value);
+    } else {
+        write_encoded(sink, p.key, p.enc);
+        sink.put(b"=");
+        write_encoded(sink, p.value, p.enc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(query: &str) -> String {
+        let mut params: StackVec<Param<'_>, 4> = StackVec::new();
+        split_query(query.as_bytes(), &mut params, |_| true);
+        sort_params(params.as_mut_slice());
+        let mut out = Vec::new();
+        write_query(&mut out, params.as_slice());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn sorts_by_encoded_name_then_value() {
+        assert_eq!(canon("b=2&a=1"), "a=1&b=2");
+        assert_eq!(canon("a=2&a=1&a=10"), "a=1&a=10&a=2");
+        // Name first, then value: "a" sorts before "a-b" although "a=" > "a-".
+        assert_eq!(canon("a-b=1&a=2"), "a=2&a-b=1");
+        // Sorting happens on the encoded form: "%E1%88%B4" < "P" because '%' < 'P'.
+        assert_eq!(
+            canon("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
+            "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
+        );
+        assert_eq!(canon("ሴ=bar"), "%E1%88%B4=bar");
+    }
+
+    #[test]
+    fn empty_pieces_and_missing_values() {
+        assert_eq!(canon(""), "");
+        assert_eq!(canon("&&a&&b=&=c"), "=c&a=&b=");
+        assert_eq!(canon("k=v=w"), "k=v%3Dw");
+        assert_eq!(canon("a+b=c+d"), "a%20b=c%20d");
+    }
+
+    #[test]
+    fn name_is_compares_canonical_names() {
+        let p = Param::wire(b"X-Amz-%44ate", b"x");
+        assert!(p.name_is(b"X-Amz-Date"));
+        assert!(!p.name_is(b"X-Amz-Dat"));
+    }
+}

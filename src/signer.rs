@@ -1,0 +1,893 @@
+//! The signer: adds a SigV4 `Authorization` header to a request, or presigns its URL.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
+
+use crate::canonical::{headers::sort_headers, headers::write_signed_headers, hex_lower};
+use crate::canonical::{query, CanonicalRequest, HeaderRef, Param, PathRules, Sink};
+use crate::credentials::Credentials;
+use crate::date::AmzDate;
+use crate::error::SigningError;
+use crate::payload::{Payload, PayloadHash};
+use crate::settings::SigningSettings;
+use crate::signing_key::KeyCache;
+use crate::stack::{StackBuf, StackVec};
+use crate::string_to_sign::{is_scope_part, write_string_to_sign, Scope, ALGORITHM};
+
+/// The longest a presigned URL may stay valid: 7 days.
+pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
+
+pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
+pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+
+/// The query parameters of a presigned URL.
+pub(crate) mod param {
+    pub const ALGORITHM: &str = "X-Amz-Algorithm";
+    pub const CREDENTIAL: &str = "X-Amz-Credential";
+    pub const DATE: &str = "X-Amz-Date";
+    pub const EXPIRES: &str = "X-Amz-Expires";
+    pub const SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
+    pub const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+    pub const SIGNATURE: &str = "X-Amz-Signature";
+    pub const ALL: [&str; 7] = [
+        ALGORITHM,
+        CREDENTIAL,
+        DATE,
+        EXPIRES,
+        SIGNED_HEADERS,
+        SECURITY_TOKEN,
+        SIGNATURE,
+    ];
+}
+
+/// A SigV4 signature: 64 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature([u8; 64]);
+
+impl Signature {
+    pub(crate) fn from_mac(mac: &[u8; 32]) -> Self {
+        Signature(hex_lower(mac))
+    }
+
+    /// The signature as hex text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The signature as hex bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", self.as_str())
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request given as its parts, for callers without an [`http::Request`], and for paths that
+/// `http::Uri` cannot hold (raw spaces, raw UTF-8).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4x::{Credentials, Payload, RawRequest, Signer};
+///
+/// let signer = Signer::new(Credentials::new("AKID", "SECRET", None), "us-east-1", "service");
+/// let request = RawRequest {
+///     method: "GET",
+///     path: "/example space/",
+///     query: "",
+///     headers: &[("Host", "example.amazonaws.com")],
+/// };
+/// let when = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+/// let signed = signer.sign_raw_at(&request, Payload::Empty, when)?;
+/// for (name, value) in signed.headers() {
+///     println!("{name}: {value}");
+/// }
+/// # Ok::<(), sigv4x::SigningError>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RawRequest<'a> {
+    /// The method, for example `GET`.
+    pub method: &'a str,
+    /// The path exactly as sent (percent-encoded or not), without the query.
+    pub path: &'a str,
+    /// The query exactly as sent, without the leading `?`; `""` for none.
+    pub query: &'a str,
+    /// Headers in the order sent; a name may repeat. Must include `Host`.
+    pub headers: &'a [(&'a str, &'a str)],
+}
+
+/// Where the signature goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureLocation {
+    /// The `Authorization` header.
+    Headers,
+    /// The query string of a presigned URL valid for this long.
+    Query(Duration),
+}
+
+/// What signing a [`RawRequest`] produced: the headers to add to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningOutput {
+    date: AmzDate,
+    authorization: String,
+    security_token: Option<String>,
+    content_sha256: Option<String>,
+    signature: Signature,
+}
+
+impl SigningOutput {
+    /// The headers to set on the request, in the order `X-Amz-Date`, `X-Amz-Security-Token`,
+    /// `X-Amz-Content-Sha256`, `Authorization` (the optional ones only when they apply).
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            Some(("X-Amz-Date", self.date.as_str())),
+            self.security_token
+                .as_deref()
+                .map(|t| ("X-Amz-Security-Token", t)),
+            self.content_sha256
+                .as_deref()
+                .map(|c| ("X-Amz-Content-Sha256", c)),
+            Some(("Authorization", self.authorization.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> &str {
+        &self.authorization
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> Signature {
+        self.signature
+    }
+
+    /// The `X-Amz-Date` value.
+    pub fn date(&self) -> AmzDate {
+        self.date
+    }
+}
+
+impl fmt::Debug for SigningOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningOutput")
+            .field("date", &self.date)
+            .field("authorization", &self.authorization)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("content_sha256", &self.content_sha256)
+            .finish()
+    }
+}
+
+/// The intermediate texts of one signing, for people debugging a `SignatureDoesNotMatch`:
+/// compare them with the ones in the service's error message.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SigningReport {
+    /// The canonical request (its session token, if signed, is included as sent).
+    pub canonical_request: String,
+    /// The string to sign.
+    pub string_to_sign: String,
+    /// The resulting signature.
+    pub signature: Signature,
+}
+
+impl fmt::Debug for SigningReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The canonical request may hold a session token: show it only through the fields.
+        f.debug_struct("SigningReport")
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &self.signature)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signs requests with one set of credentials for one region and service.
+///
+/// Cloning is cheap and clones share the cache of derived signing keys, so one signer can serve
+/// many threads.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4x::{Credentials, Payload, Signer};
+///
+/// let signer = Signer::new(Credentials::new("AKID", "SECRET", None), "us-east-1", "execute-api");
+/// let mut request = http::Request::get("https://abc123.execute-api.us-east-1.amazonaws.com/prod/orders")
+///     .body(())
+///     .unwrap();
+/// let when = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// signer.sign_at(&mut request, Payload::Empty, when)?;
+/// assert!(request.headers()["authorization"]
+///     .to_str()
+///     .unwrap()
+///     .starts_with("AWS4-HMAC-SHA256 Credential=AKID/20231114/us-east-1/execute-api/aws4_request"));
+/// # Ok::<(), sigv4x::SigningError>(())
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    credentials: Credentials,
+    region: String,
+    service: String,
+    settings: SigningSettings,
+    keys: Arc<KeyCache>,
+    /// Checked once here so that signing does not re-check per request.
+    config_error: Option<SigningError>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("credentials", &self.credentials)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the canonicalization needs from a request, however it was given.
+struct Input<'r> {
+    method: &'r [u8],
+    path: &'r [u8],
+    query: &'r [u8],
+    headers: Headers<'r>,
+}
+
+#[derive(Clone, Copy)]
+enum Headers<'r> {
+    Map(&'r http::HeaderMap),
+    Pairs(&'r [(&'r str, &'r str)]),
+}
+
+impl<'r> Headers<'r> {
+    fn for_each(self, mut f: impl FnMut(&'r [u8], &'r [u8])) {
+        match self {
+            Headers::Map(map) => map
+                .iter()
+                .for_each(|(n, v)| f(n.as_str().as_bytes(), v.as_bytes())),
+            Headers::Pairs(pairs) => pairs
+                .iter()
+                .for_each(|(n, v)| f(n.as_bytes(), v.as_bytes())),
+        }
+    }
+
+    fn has(self, name: &str) -> bool {
+        match self {
+            Headers::Map(map) => map.contains_key(name),
+            Headers::Pairs(pairs) => pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
+/// The result of the shared signing pipeline.
+struct Signed {
+    signature: Signature,
+    signed_headers: StackBuf<256>,
+    /// Presigning only: the query string of the presigned URL.
+    query: Option<String>,
+}
+
+impl Signer {
+    /// A signer for `service` (the signing name, for example `execute-api`, `lambda`, `s3`,
+    /// `es`) in `region`, with the default [`SigningSettings`].
+    pub fn new(
+        credentials: Credentials,
+        region: impl Into<String>,
+        service: impl Into<String>,
+    ) -> Self {
+        let region = region.into();
+        let service = service.into();
+        let config_error = if !is_scope_part(credentials.access_key_id()) {
+            Some(SigningError::InvalidScope {
+                part: "access key id",
+            })
+        } else if !is_scope_part(&region) {
+            Some(SigningError::InvalidScope { part: "region" })
+        } else if !is_scope_part(&service) {
+            Some(SigningError::InvalidScope { part: "service" })
+        } else if credentials
+            .session_token()
+            .is_some_and(|t| HeaderValue::from_str(t).is_err() || t.is_empty())
+        {
+            Some(SigningError::InvalidHeaderValue {
+                name: X_AMZ_SECURITY_TOKEN.into(),
+            })
+        } else {
+            None
+        };
+        Signer {
+            credentials,
+            region,
+            service,
+            settings: SigningSettings::default(),
+            keys: Arc::new(KeyCache::new(8)),
+            config_error,
+        }
+    }
+
+    /// The same signer with other settings.
+    pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &SigningSettings {
+        &self.settings
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The region in the credential scope.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The service (signing name) in the credential scope.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// Signs `request` now; see [`Signer::sign_at`].
+    ///
+    /// # Errors
+    /// As [`Signer::sign_at`].
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+    ) -> Result<Signature, SigningError> {
+        self.sign_at(request, payload, SystemTime::now())
+    }
+
+    /// Signs `request` as of `time`: sets `X-Amz-Date`, `Authorization`, `X-Amz-Security-Token`
+    /// (with a session token), `X-Amz-Content-Sha256` (when the settings ask for it), and `Host`
+    /// when the request has none but its URI has an authority (default ports dropped). Existing
+    /// headers of those names are replaced.
+    ///
+    /// # Errors
+    /// [`SigningError::MissingHost`] without a host; [`SigningError::TimeOutOfRange`],
+    /// [`SigningError::InvalidScope`] or [`SigningError::InvalidPayloadHash`] for bad inputs.
+    pub fn sign_at<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        time: SystemTime,
+    ) -> Result<Signature, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let host = host_from_uri(request);
+        let signed = {
+            let input = input_of(request);
+            let host = (!input.headers.has("host")).then_some(&host);
+            let host = match host {
+                Some(Some(h)) => Some(h.as_bytes()),
+                Some(None) => return Err(SigningError::MissingHost),
+                None => None,
+            };
+            self.run(
+                &input,
+                host,
+                &payload,
+                &date,
+                SignatureLocation::Headers,
+                None,
+            )?
+        };
+
+        let mut auth = StackBuf::<512>::new();
+        self.write_authorization(&mut auth, &date, &signed);
+        let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
+        let headers = request.headers_mut();
+        if let Some(host) = host.filter(|_| !headers.contains_key(HOST)) {
+            let value = HeaderValue::from_bytes(host.as_bytes()).map_err(|_| invalid("host"))?;
+            headers.insert(HOST, value);
+        }
+        headers.insert(
+            HeaderName::from_static(X_AMZ_DATE),
+            HeaderValue::from_bytes(date.as_str().as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
+        );
+        if let Some(token) = self.credentials.session_token() {
+            let mut value =
+                HeaderValue::from_str(token).map_err(|_| invalid(X_AMZ_SECURITY_TOKEN))?;
+            value.set_sensitive(true);
+            headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), value);
+        }
+        if self.settings.content_sha256_header {
+            let value = HeaderValue::from_bytes(payload.as_bytes())
+                .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
+            headers.insert(HeaderName::from_static(X_AMZ_CONTENT_SHA256), value);
+        }
+        let mut value =
+            HeaderValue::from_bytes(auth.as_bytes()).map_err(|_| invalid("authorization"))?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        Ok(signed.signature)
+    }
+
+    /// A presigned URL for `request`, valid for `expires_in` from `time`. The body is not signed
+    /// (the hash of an empty body, or `UNSIGNED-PAYLOAD` with [`SigningSettings::s3`]); headers
+    /// the request carries are signed and must be sent with the URL.
+    ///
+    /// # Errors
+    /// [`SigningError::InvalidExpiry`] unless 1 s ≤ `expires_in` ≤ 7 days; otherwise as
+    /// [`Signer::sign_at`].
+    pub fn presign_at<B>(
+        &self,
+        request: &http::Request<B>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<http::Uri, SigningError> {
+        let payload = if self.settings.presign_unsigned_payload {
+            Payload::Unsigned
+        } else {
+            Payload::Empty
+        };
+        self.presign_with_payload_at(request, payload, expires_in, time)
+    }
+
+    /// As [`Signer::presign_at`], with an explicit payload.
+    ///
+    /// # Errors
+    /// As [`Signer::presign_at`].
+    pub fn presign_with_payload_at<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<http::Uri, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let host = host_from_uri(request);
+        let input = input_of(request);
+        let fallback = if input.headers.has("host") {
+            None
+        } else {
+            Some(host.as_ref().ok_or(SigningError::MissingHost)?.as_bytes())
+        };
+        let location = SignatureLocation::Query(expires_in);
+        let signed = self.run(&input, fallback, &payload, &date, location, None)?;
+        let query = signed.query.unwrap_or_default();
+        let uri = request.uri();
+        let mut out = String::with_capacity(64 + uri.path().len() + query.len());
+        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+            out.push_str(scheme);
+            out.push_str("://");
+            out.push_str(authority.as_str());
+        }
+        out.push_str(uri.path());
+        out.push('?');
+        out.push_str(&query);
+        http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
+    }
+
+    /// Signs a request given as parts; returns the headers to add.
+    ///
+    /// # Errors
+    /// [`SigningError::InvalidHeaderName`], [`SigningError::InvalidHeaderValue`] or
+    /// [`SigningError::InvalidMethod`] for parts that cannot be sent, and as
+    /// [`Signer::sign_at`].
+    pub fn sign_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        time: SystemTime,
+    ) -> Result<SigningOutput, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let input = raw_input(request)?;
+        let signed = self.run(
+            &input,
+            None,
+            &payload,
+            &date,
+            SignatureLocation::Headers,
+            None,
+        )?;
+        let mut auth = StackBuf::<512>::new();
+        self.write_authorization(&mut auth, &date, &signed);
+        Ok(SigningOutput {
+            date,
+            authorization: auth.as_str().to_owned(),
+            security_token: self.credentials.session_token().map(str::to_owned),
+            content_sha256: self
+                .settings
+                .content_sha256_header
+                .then(|| payload.as_str().to_owned()),
+            signature: signed.signature,
+        })
+    }
+
+    /// Presigns a request given as parts; returns the query string of the presigned URL
+    /// (without `?`): the request's own parameters followed by the `X-Amz-*` ones.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_raw_at`] and [`Signer::presign_at`].
+    pub fn presign_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<String, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let input = raw_input(request)?;
+        let location = SignatureLocation::Query(expires_in);
+        let signed = self.run(&input, None, &payload, &date, location, None)?;
+        Ok(signed.query.unwrap_or_default())
+    }
+
+    /// The canonical request, string to sign and signature that signing `request` at `time`
+    /// would produce, without changing the request.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_at`] and [`Signer::presign_at`].
+    pub fn explain_at<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReport, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let host = host_from_uri(request);
+        let input = input_of(request);
+        let fallback = if input.headers.has("host") {
+            None
+        } else {
+            Some(host.as_ref().ok_or(SigningError::MissingHost)?.as_bytes())
+        };
+        let mut report = SigningReport {
+            canonical_request: String::new(),
+            string_to_sign: String::new(),
+            signature: Signature([b'0'; 64]),
+        };
+        self.run(
+            &input,
+            fallback,
+            &payload,
+            &date,
+            location,
+            Some(&mut report),
+        )?;
+        Ok(report)
+    }
+
+    /// As [`Signer::explain_at`], for a request given as parts.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_raw_at`].
+    pub fn explain_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReport, SigningError> {
+        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let input = raw_input(request)?;
+        let mut report = SigningReport {
+            canonical_request: String::new(),
+            string_to_sign: String::new(),
+            signature: Signature([b'0'; 64]),
+        };
+        self.run(&input, None, &payload, &date, location, Some(&mut report))?;
+        Ok(report)
+    }
+
+    fn write_authorization(&self, out: &mut StackBuf<512>, date: &AmzDate, signed: &Signed) {
+        out.push(ALGORITHM.as_bytes());
+        out.push(b" Credential=");
+        out.push(self.credentials.access_key_id().as_bytes());
+        out.push(b"/");
+        self.scope(date).write(out);
+        out.push(b", SignedHeaders=");
+        out.push(signed.signed_headers.as_bytes());
+        out.push(b", Signature=");
+        out.push(signed.signature.as_bytes());
+    }
+
+    fn scope<'a>(&'a self, date: &'a AmzDate) -> Scope<'a> {
+        Scope {
+            date: date.date(),
+            region: &self.region,
+            service: &self.service,
+        }
+    }
+
+    /// The pipeline every signing goes through: select and sort the signed headers, build the
+    /// canonical query, hash the canonical request, sign the string to sign.
+    fn run(
+        &self,
+        input: &Input<'_>,
+        host: Option<&[u8]>,
+        payload: &PayloadHash<'_>,
+        date: &AmzDate,
+        location: SignatureLocation,
+        report: Option<&mut SigningReport>,
+    ) -> Result<Signed, SigningError> {
+        if let Some(err) = &self.config_error {
+            return Err(err.clone());
+        }
+        let presign = match location {
+            SignatureLocation::Headers => false,
+            SignatureLocation::Query(expires) => {
+                if !(1..=MAX_PRESIGN_EXPIRY.as_secs()).contains(&expires.as_secs()) {
+                    return Err(SigningError::InvalidExpiry { requested: expires });
+                }
+                true
+            }
+        };
+        let settings = &self.settings;
+        let token = self.credentials.session_token();
+        let sign_token = settings.sign_session_token && token.is_some();
+
+        // 1. The signed headers.
+        let mut headers: StackVec<HeaderRef<'_>, 24> = StackVec::new();
+        input.headers.for_each(|name, value| {
+            let replaced = !presign
+                && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
+                    || name.eq_ignore_ascii_case(b"authorization")
+                    || (token.is_some()
+                        && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
+                    || (settings.content_sha256_header
+                        && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
+            if !replaced && !settings.is_unsigned(name) {
+                headers.push(HeaderRef { name, value });
+            }
+        });
+        if let Some(host) = host {
+            headers.push(HeaderRef {
+                name: b"host",
+                value: host,
+            });
+        }
+        if !presign {
+            headers.push(HeaderRef {
+                name: X_AMZ_DATE.as_bytes(),
+                value: date.as_str().as_bytes(),
+            });
+            if let (true, Some(token)) = (sign_token, token) {
+                headers.push(HeaderRef {
+                    name: X_AMZ_SECURITY_TOKEN.as_bytes(),
+                    value: token.as_bytes(),
+                });
+            }
+            if settings.content_sha256_header {
+                headers.push(HeaderRef {
+                    name: X_AMZ_CONTENT_SHA256.as_bytes(),
+                    value: payload.as_bytes(),
+                });
+            }
+        }
+        sort_headers(headers.as_mut_slice());
+        let mut signed_headers = StackBuf::<256>::new();
+        write_signed_headers(&mut signed_headers, headers.as_slice());
+
+        // 2. The query parameters; presigning adds its own and drops stale ones.
+        let mut params: StackVec<Param<'_>, 16> = StackVec::new();
+        query::split_query(input.query, &mut params, |p| {
+            !presign || !param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
+        });
+        let mut credential = StackBuf::<192>::new();
+        let mut expires_text = StackBuf::<8>::new();
+        if let SignatureLocation::Query(expires) = location {
+            credential.push(self.credentials.access_key_id().as_bytes());
+            credential.push(b"/");
+            self.scope(date).write(&mut credential);
+            write_decimal(&mut expires_text, expires.as_secs());
+            params.push(Param::plain(
+                param::ALGORITHM.as_bytes(),
+                ALGORITHM.as_bytes(),
+            ));
+            params.push(Param::plain(
+                param::CREDENTIAL.as_bytes(),
+                credential.as_bytes(),
+            ));
+            params.push(Param::plain(
+                param::DATE.as_bytes(),
+                date.as_str().as_bytes(),
+            ));
+            params.push(Param::plain(
+                param::EXPIRES.as_bytes(),
+                expires_text.as_bytes(),
+            ));
+            params.push(Param::plain(
+                param::SIGNED_HEADERS.as_bytes(),
+                signed_headers.as_bytes(),
+            ));
+            if let (true, Some(token)) = (sign_token, token) {
+                params.push(Param::plain(
+                    param::SECURITY_TOKEN.as_bytes(),
+                    token.as_bytes(),
+                ));
+            }
+        }
+        query::sort_params(params.as_mut_slice());
+
+        // 3. The canonical request, its hash, the string to sign and the signature.
+        let creq = CanonicalRequest {
+            method: input.method,
+            path: input.path,
+            path_rules: PathRules {
+                normalize: settings.normalize_path,
+                double_encode: settings.double_encode_path,
+            },
+            params: params.as_slice(),
+            headers: headers.as_slice(),
+            payload_hash: payload.as_bytes(),
+        };
+        let creq_hash = creq.hash_hex();
+        let scope = self.scope(date);
+        let key = self.keys.get(
+            self.credentials.access_key_id(),
+            self.credentials.secret_access_key(),
+            scope.date,
+            scope.region,
+            scope.service,
+        );
+        let mac =
+            key.sign_sink(|sink| write_string_to_sign(sink, date.as_str(), &scope, &creq_hash));
+        let signature = Signature::from_mac(&mac);
+
+        if let Some(report) = report {
+            report.canonical_request = creq.to_text();
+            let mut sts = Vec::with_capacity(160);
+            write_string_to_sign(&mut sts, date.as_str(), &scope, &creq_hash);
+            report.string_to_sign = String::from_utf8_lossy(&sts).into_owned();
+            report.signature = signature;
+        }
+
+        // 4. Presigning: the URL's query string.
+        let query = presign.then(|| {
+            let mut out = Vec::with_capacity(input.query.len() + 256);
+            for piece in input.query.split(|&b| b == b'&') {
+                if piece.is_empty() {
+                    continue;
+                }
+                let (key, value) = match piece.iter().position(|&b| b == b'=') {
+                    Some(eq) => (
+                        piece.get(..eq).unwrap_or_default(),
+                        piece.get(eq + 1..).unwrap_or_default(),
+                    ),
+                    None => (piece, &b""[..]),
+                };
+                let stale = param::ALL
+                    .iter()
+                    .any(|name| Param::wire(key, value).name_is(name.as_bytes()));
+                if !stale {
+                    out.put(piece);
+                    out.put(b"&");
+                }
+            }
+            let mut added = |name: &str, value: &[u8]| {
+                query::write_param(&mut out, &Param::plain(name.as_bytes(), value));
+                out.put(b"&");
+            };
+            added(param::ALGORITHM, ALGORITHM.as_bytes());
+            added(param::CREDENTIAL, credential.as_bytes());
+            added(param::DATE, date.as_str().as_bytes());
+            added(param::EXPIRES, expires_text.as_bytes());
+            added(param::SIGNED_HEADERS, signed_headers.as_bytes());
+            if let Some(token) = token {
+                added(param::SECURITY_TOKEN, token.as_bytes());
+            }
+            added(param::SIGNATURE, signature.as_bytes());
+            out.pop();
+            String::from_utf8_lossy(&out).into_owned()
+        });
+
+        Ok(Signed {
+            signature,
+            signed_headers,
+            query,
+        })
+    }
+}
+
+fn write_decimal(out: &mut StackBuf<8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.push(digits.get(i..).unwrap_or_default());
+}
+
+fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
+    let uri = request.uri();
+    Input {
+        method: request.method().as_str().as_bytes(),
+        path: uri.path().as_bytes(),
+        query: uri.query().unwrap_or_default().as_bytes(),
+        headers: Headers::Map(request.headers()),
+    }
+}
+
+/// The `Host` value a request without one will be sent with: the URI's host, with its port
+/// unless it is the scheme's default.
+fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
+    let uri = request.uri();
+    let host = uri.host()?;
+    let mut out = StackBuf::<256>::new();
+    out.push(host.as_bytes());
+    if let Some(port) = uri.port_u16() {
+        let default = match uri.scheme_str() {
+            Some("http") => Some(80),
+            Some("https") => Some(443),
+            _ => None,
+        };
+        if default != Some(port) {
+            out.push(b":");
+            out.push(port.to_string().as_bytes());
+        }
+    }
+    Some(out)
+}
+
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, SigningError> {
+    if !is_token(request.method.as_bytes()) {
+        return Err(SigningError::InvalidMethod);
+    }
+    let mut has_host = false;
+    for (name, value) in request.headers {
+        if !is_token(name.as_bytes()) {
+            return Err(SigningError::InvalidHeaderName {
+                name: (*name).to_owned(),
+            });
+        }
+        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(SigningError::InvalidHeaderValue {
+                name: (*name).to_owned(),
+            });
+        }
+        has_host |= name.eq_ignore_ascii_case("host");
+    }
+    if !has_host {
+        return Err(SigningError::MissingHost);
+    }
+    Ok(Input {
+        method: request.method.as_bytes(),
+        path: request.path.as_bytes(),
+        query: request.query.as_bytes(),
+        headers: Headers::Pairs(request.headers),
+    })
+}

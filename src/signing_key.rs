@@ -1,0 +1,287 @@
+//! The derived signing key (kDate → kRegion → kService → kSigning) and a bounded, thread-safe cache
+//! of it.
+//!
+//! A [`SigningKey`] holds the *keyed HMAC state* of kSigning, not just its bytes: signing with a
+//! cached key costs only the HMAC of the string to sign, with no key set-up and no derivation.
+//! The state is zeroized on drop (sha2/hmac `zeroize` feature) and never printed.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::RwLock;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::canonical::Sink;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A derived SigV4 signing key for one (secret, date, region, service).
+#[derive(Clone)]
+pub struct SigningKey {
+    mac: HmacSha256,
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac =
+        HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&[0; 64].into()));
+    mac.update(data);
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+impl SigningKey {
+    /// Derives the key: four HMAC-SHA256 steps starting from `"AWS4" + secret`.
+    /// `date` is the scope date, `YYYYMMDD`.
+    pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> Self {
+        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret_access_key.len()));
+        seed.extend_from_slice(b"AWS4");
+        seed.extend_from_slice(secret_access_key.as_bytes());
+        let k_date = hmac(&seed, date.as_bytes());
+        let k_region = hmac(&*k_date, region.as_bytes());
+        let k_service = hmac(&*k_region, service.as_bytes());
+        let k_signing = hmac(&*k_service, b"aws4_request");
+        let mac = HmacSha256::new_from_slice(&*k_signing)
+            .unwrap_or_else(|_| HmacSha256::new(&[0; 64].into()));
+        SigningKey { mac }
+    }
+
+    /// HMAC-SHA256 of the concatenation of `parts` under this key.
+    pub fn sign(&self, parts: &[&[u8]]) -> [u8; 32] {
+        self.sign_with(|sink| parts.iter().for_each(|p| sink.update(p)))
+    }
+
+    /// HMAC-SHA256 of everything `write` feeds to the MAC.
+    pub(crate) fn sign_with(&self, write: impl FnOnce(&mut HmacSha256)) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        write(&mut mac);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA256 of what `write` puts into a [`Sink`].
+    pub(crate) fn sign_sink(&self, write: impl FnOnce(&mut dyn Sink)) -> [u8; 32] {
+        self.sign_with(|mac| write(mac))
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey { .. }")
+    }
+}
+
+struct Entry {
+    access_key_id: Box<str>,
+    secret: Zeroizing<Box<str>>,
+    date: [u8; 8],
+    region: Box<str>,
+    service: Box<str>,
+    key: SigningKey,
+}
+
+impl Entry {
+    fn matches(&self, id: &str, secret: &str, date: &[u8; 8], region: &str, service: &str) -> bool {
+        &self.date == date
+            && *self.access_key_id == *id
+            && *self.region == *region
+            && *self.service == *service
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                self.secret.as_bytes(),
+                secret.as_bytes(),
+            ))
+    }
+}
+
+/// A bounded, thread-safe cache of derived signing keys, keyed by (access key id, secret, date,
+/// region, service). A hit costs a hash of the key parts and a read lock; no HMAC is computed.
+///
+/// The secret is part of the key, so a rotated secret never reuses a stale key. When the cache
+/// is full, the entries with the oldest scope date are dropped first (yesterday's keys are the
+/// first that stop being useful).
+pub struct KeyCache {
+    capacity: usize,
+    entries: RwLock<HashMap<u64, Entry>>,
+}
+
+impl KeyCache {
+    /// A cache holding at most `capacity` keys (at least one).
+    pub fn new(capacity: usize) -> Self {
+        KeyCache {
+            capacity: capacity.max(1),
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The cached key, or a freshly derived one (which is then cached).
+    pub fn get(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let date_bytes: [u8; 8] = date.as_bytes().try_into().unwrap_or([0; 8]);
+        let slot = slot_of(access_key_id, &date_bytes, region, service);
+        if let Ok(entries) = self.entries.read() {
+            if let Some(e) = entries.get(&slot) {
+                if e.matches(
+                    access_key_id,
+                    secret_access_key,
+                    &date_bytes,
+                    region,
+                    service,
+                ) {
+                    return e.key.clone();
+                }
+            }
+        }
+        let key = SigningKey::derive(secret_access_key, date, region, service);
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= self.capacity && !entries.contains_key(&slot) {
+                evict_oldest(&mut entries);
+            }
+            entries.insert(
+                slot,
+                Entry {
+                    access_key_id: access_key_id.into(),
+                    secret: Zeroizing::new(secret_access_key.into()),
+                    date: date_bytes,
+                    region: region.into(),
+                    service: service.into(),
+                    key: key.clone(),
+                },
+            );
+        }
+        key
+    }
+
+    /// How many keys are cached now.
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// True when no key is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The largest number of keys this cache holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+fn evict_oldest(entries: &mut HashMap<u64, Entry>) {
+    let Some(oldest) = entries.values().map(|e| e.date).min() else {
+        return;
+    };
+    let newest = entries.values().map(|e| e.date).max().unwrap_or(oldest);
+    if oldest != newest {
+        entries.retain(|_, e| e.date != oldest);
+    } else if let Some(victim) = entries.keys().next().copied() {
+        // All keys share one date: drop any one of them.
+        entries.remove(&victim);
+    }
+}
+
+/// Where an entry lives. Collisions are harmless: the entry's full key is compared on a hit.
+/// Only keys that a secret store or the signer vouched for reach the cache, so the hash does not
+/// need to resist flooding.
+fn slot_of(id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
+    let mut h = FxLike(0);
+    id.hash(&mut h);
+    date.hash(&mut h);
+    region.hash(&mut h);
+    service.hash(&mut h);
+    h.0
+}
+
+struct FxLike(u64);
+
+impl Hasher for FxLike {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+impl Default for KeyCache {
+    /// A cache of 64 keys.
+    fn default() -> Self {
+        KeyCache::new(64)
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn derivation_matches_the_aws_documentation_example() {
+        // The kSigning of the IAM example in the AWS SigV4 documentation
+        // (20150830, us-east-1, iam) signs its published string to sign.
+        let key = SigningKey::derive(SECRET, "20150830", "us-east-1", "iam");
+        let sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n\
+                   f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
+        assert_eq!(
+            hex::encode(key.sign(&[sts.as_bytes()])),
+            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        );
+    }
+
+    #[test]
+    fn cache_hits_reuse_and_secret_rotation_misses() {
+        let cache = KeyCache::new(4);
+        let a = cache.get("AK", SECRET, "20150830", "us-east-1", "iam");
+        assert_eq!(cache.len(), 1);
+        let b = cache.get("AK", SECRET, "20150830", "us-east-1", "iam");
+        assert_eq!(cache.len(), 1);
+        assert_eq!(a.sign(&[b"x"]), b.sign(&[b"x"]));
+        let rotated = cache.get("AK", "other", "20150830", "us-east-1", "iam");
+        assert_ne!(a.sign(&[b"x"]), rotated.sign(&[b"x"]));
+        assert_eq!(
+            rotated.sign(&[b"x"]),
+            SigningKey::derive("other", "20150830", "us-east-1", "iam").sign(&[b"x"])
+        );
+    }
+
+    #[test]
+    fn cache_is_bounded_and_drops_old_dates_first() {
+        let cache = KeyCache::new(3);
+        cache.get("A", SECRET, "20150829", "r", "s");
+        cache.get("B", SECRET, "20150830", "r", "s");
+        cache.get("C", SECRET, "20150830", "r", "s");
+        cache.get("D", SECRET, "20150830", "r", "s");
+        assert!(cache.len() <= 3);
+        let entries = cache.entries.read().unwrap();
+        assert!(entries.values().all(|e| &e.date == b"20150830"));
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let key = SigningKey::derive(SECRET, "20150830", "us-east-1", "iam");
+        assert_eq!(format!("{key:?}"), "SigningKey { .. }");
+    }
+}

@@ -1,0 +1,51 @@
+//! The credential scope and the string to sign.
+
+use crate::canonical::Sink;
+
+/// The only algorithm SigV4 (as opposed to SigV4a) uses.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The credential scope: `date/region/service/aws4_request`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scope<'a> {
+    /// `YYYYMMDD`.
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+}
+
+impl Scope<'_> {
+    pub(crate) fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
+        sink.put(self.date.as_bytes());
+        sink.put(b"/");
+        sink.put(self.region.as_bytes());
+        sink.put(b"/");
+        sink.put(self.service.as_bytes());
+        sink.put(b"/aws4_request");
+    }
+}
+
+/// Writes `AWS4-HMAC-SHA256\n<X-Amz-Date>\n<scope>\n<hex SHA-256 of the canonical request>`.
+pub(crate) fn write_string_to_sign<S: Sink + ?Sized>(
+    sink: &mut S,
+    amz_date: &str,
+    scope: &Scope<'_>,
+    canonical_request_hash: &[u8; 64],
+) {
+    sink.put(ALGORITHM.as_bytes());
+    sink.put(b"\n");
+    sink.put(amz_date.as_bytes());
+    sink.put(b"\n");
+    scope.write(sink);
+    sink.put(b"\n");
+    sink.put(canonical_request_hash);
+}
+
+/// True for a part of the credential scope (access key id, region, service) that can be
+/// written into `Credential=id/date/region/service/aws4_request` and parsed back unambiguously.
+pub(crate) fn is_scope_part(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b',' | b'=' | b'"' | b'\\'))
+}
