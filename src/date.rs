@@ -70,6 +70,16 @@ impl AmzDate {
         std::str::from_utf8(&self.text).unwrap_or_default()
     }
 
+    /// `YYYYMMDD'T'HHMMSS'Z'` as bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.text
+    }
+
+    /// The scope date, `YYYYMMDD`, as bytes.
+    pub(crate) fn date_bytes(&self) -> &[u8] {
+        self.text.get(..8).unwrap_or_default()
+    }
+
     /// The scope date, `YYYYMMDD`.
     pub fn date(&self) -> &str {
         self.as_str().get(..8).unwrap_or_default()

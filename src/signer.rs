@@ -21,6 +21,9 @@ use crate::string_to_sign::{is_scope_part, write_string_to_sign, Scope, ALGORITH
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
 
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
+const X_AMZ_DATE_NAME: HeaderName = HeaderName::from_static(X_AMZ_DATE);
+const X_AMZ_SECURITY_TOKEN_NAME: HeaderName = HeaderName::from_static(X_AMZ_SECURITY_TOKEN);
+const X_AMZ_CONTENT_SHA256_NAME: HeaderName = HeaderName::from_static(X_AMZ_CONTENT_SHA256);
 pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
 
@@ -268,13 +271,6 @@ impl<'r> Headers<'r> {
                 .for_each(|(n, v)| f(n.as_bytes(), v.as_bytes())),
         }
     }
-
-    fn has(self, name: &str) -> bool {
-        match self {
-            Headers::Map(map) => map.contains_key(name),
-            Headers::Pairs(pairs) => pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)),
-        }
-    }
 }
 
 /// The result of the shared signing pipeline.
@@ -377,47 +373,38 @@ impl Signer {
     ) -> Result<Signature, SigningError> {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
-        let host = host_from_uri(request);
-        let signed = {
-            let input = input_of(request);
-            let host = (!input.headers.has("host")).then_some(&host);
-            let host = match host {
-                Some(Some(h)) => Some(h.as_bytes()),
-                Some(None) => return Err(SigningError::MissingHost),
-                None => None,
-            };
-            self.run(
-                &input,
-                host,
-                &payload,
-                &date,
-                SignatureLocation::Headers,
-                None,
-            )?
-        };
+        let host = missing_host(request)?;
+        let signed = self.run(
+            &input_of(request),
+            host.as_ref().map(StackBuf::as_bytes),
+            &payload,
+            &date,
+            SignatureLocation::Headers,
+            None,
+        )?;
 
         let mut auth = StackBuf::<512>::new();
         self.write_authorization(&mut auth, &date, &signed);
         let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
         let headers = request.headers_mut();
-        if let Some(host) = host.filter(|_| !headers.contains_key(HOST)) {
+        if let Some(host) = host {
             let value = HeaderValue::from_bytes(host.as_bytes()).map_err(|_| invalid("host"))?;
             headers.insert(HOST, value);
         }
         headers.insert(
-            HeaderName::from_static(X_AMZ_DATE),
-            HeaderValue::from_bytes(date.as_str().as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
+            X_AMZ_DATE_NAME,
+            HeaderValue::from_bytes(date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
         );
         if let Some(token) = self.credentials.session_token() {
             let mut value =
                 HeaderValue::from_str(token).map_err(|_| invalid(X_AMZ_SECURITY_TOKEN))?;
             value.set_sensitive(true);
-            headers.insert(HeaderName::from_static(X_AMZ_SECURITY_TOKEN), value);
+            headers.insert(X_AMZ_SECURITY_TOKEN_NAME, value);
         }
         if self.settings.content_sha256_header {
             let value = HeaderValue::from_bytes(payload.as_bytes())
                 .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
-            headers.insert(HeaderName::from_static(X_AMZ_CONTENT_SHA256), value);
+            headers.insert(X_AMZ_CONTENT_SHA256_NAME, value);
         }
         let mut value =
             HeaderValue::from_bytes(auth.as_bytes()).map_err(|_| invalid("authorization"))?;
@@ -460,13 +447,9 @@ impl Signer {
     ) -> Result<http::Uri, SigningError> {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
-        let host = host_from_uri(request);
+        let host = missing_host(request)?;
+        let fallback = host.as_ref().map(StackBuf::as_bytes);
         let input = input_of(request);
-        let fallback = if input.headers.has("host") {
-            None
-        } else {
-            Some(host.as_ref().ok_or(SigningError::MissingHost)?.as_bytes())
-        };
         let location = SignatureLocation::Query(expires_in);
         let signed = self.run(&input, fallback, &payload, &date, location, None)?;
         let query = signed.query.unwrap_or_default();
@@ -554,13 +537,9 @@ impl Signer {
     ) -> Result<SigningReport, SigningError> {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
-        let host = host_from_uri(request);
+        let host = missing_host(request)?;
+        let fallback = host.as_ref().map(StackBuf::as_bytes);
         let input = input_of(request);
-        let fallback = if input.headers.has("host") {
-            None
-        } else {
-            Some(host.as_ref().ok_or(SigningError::MissingHost)?.as_bytes())
-        };
         let mut report = SigningReport {
             canonical_request: String::new(),
             string_to_sign: String::new(),
@@ -614,7 +593,7 @@ impl Signer {
 
     fn scope<'a>(&'a self, date: &'a AmzDate) -> Scope<'a> {
         Scope {
-            date: date.date(),
+            date: date.date_bytes(),
             region: &self.region,
             service: &self.service,
         }
@@ -648,7 +627,8 @@ impl Signer {
         let sign_token = settings.sign_session_token && token.is_some();
 
         // 1. The signed headers.
-        let mut headers: StackVec<HeaderRef<'_>, 24> = StackVec::new();
+        let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+        let lower_names = matches!(input.headers, Headers::Map(_));
         input.headers.for_each(|name, value| {
             let replaced = !presign
                 && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
@@ -658,31 +638,29 @@ impl Signer {
                     || (settings.content_sha256_header
                         && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
             if !replaced && !settings.is_unsigned(name) {
-                headers.push(HeaderRef { name, value });
+                headers.push(if lower_names {
+                    HeaderRef::lower(name, value)
+                } else {
+                    HeaderRef::new(name, value)
+                });
             }
         });
         if let Some(host) = host {
-            headers.push(HeaderRef {
-                name: b"host",
-                value: host,
-            });
+            headers.push(HeaderRef::lower(b"host", host));
         }
         if !presign {
-            headers.push(HeaderRef {
-                name: X_AMZ_DATE.as_bytes(),
-                value: date.as_str().as_bytes(),
-            });
+            headers.push(HeaderRef::lower(X_AMZ_DATE.as_bytes(), date.as_bytes()));
             if let (true, Some(token)) = (sign_token, token) {
-                headers.push(HeaderRef {
-                    name: X_AMZ_SECURITY_TOKEN.as_bytes(),
-                    value: token.as_bytes(),
-                });
+                headers.push(HeaderRef::lower(
+                    X_AMZ_SECURITY_TOKEN.as_bytes(),
+                    token.as_bytes(),
+                ));
             }
             if settings.content_sha256_header {
-                headers.push(HeaderRef {
-                    name: X_AMZ_CONTENT_SHA256.as_bytes(),
-                    value: payload.as_bytes(),
-                });
+                headers.push(HeaderRef::lower(
+                    X_AMZ_CONTENT_SHA256.as_bytes(),
+                    payload.as_bytes(),
+                ));
             }
         }
         sort_headers(headers.as_mut_slice());
@@ -694,7 +672,7 @@ impl Signer {
         query::split_query(input.query, &mut params, |p| {
             !presign || !param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
         });
-        let mut credential = StackBuf::<192>::new();
+        let mut credential = StackBuf::<0>::new();
         let mut expires_text = StackBuf::<8>::new();
         if let SignatureLocation::Query(expires) = location {
             credential.push(self.credentials.access_key_id().as_bytes());
@@ -709,10 +687,7 @@ impl Signer {
                 param::CREDENTIAL.as_bytes(),
                 credential.as_bytes(),
             ));
-            params.push(Param::plain(
-                param::DATE.as_bytes(),
-                date.as_str().as_bytes(),
-            ));
+            params.push(Param::plain(param::DATE.as_bytes(), date.as_bytes()));
             params.push(Param::plain(
                 param::EXPIRES.as_bytes(),
                 expires_text.as_bytes(),
@@ -740,11 +715,12 @@ impl Signer {
             },
             params: params.as_slice(),
             headers: headers.as_slice(),
+            signed_headers: signed_headers.as_bytes(),
             payload_hash: payload.as_bytes(),
         };
         let creq_hash = creq.hash_hex();
         let scope = self.scope(date);
-        let key = self.keys.get(
+        let key = self.keys.get_bytes(
             self.credentials.access_key_id(),
             self.credentials.secret_access_key(),
             scope.date,
@@ -752,13 +728,13 @@ impl Signer {
             scope.service,
         );
         let mac =
-            key.sign_sink(|sink| write_string_to_sign(sink, date.as_str(), &scope, &creq_hash));
+            key.sign_sink(|sink| write_string_to_sign(sink, date.as_bytes(), &scope, &creq_hash));
         let signature = Signature::from_mac(&mac);
 
         if let Some(report) = report {
             report.canonical_request = creq.to_text();
             let mut sts = Vec::with_capacity(160);
-            write_string_to_sign(&mut sts, date.as_str(), &scope, &creq_hash);
+            write_string_to_sign(&mut sts, date.as_bytes(), &scope, &creq_hash);
             report.string_to_sign = String::from_utf8_lossy(&sts).into_owned();
             report.signature = signature;
         }
@@ -791,7 +767,7 @@ impl Signer {
             };
             added(param::ALGORITHM, ALGORITHM.as_bytes());
             added(param::CREDENTIAL, credential.as_bytes());
-            added(param::DATE, date.as_str().as_bytes());
+            added(param::DATE, date.as_bytes());
             added(param::EXPIRES, expires_text.as_bytes());
             added(param::SIGNED_HEADERS, signed_headers.as_bytes());
             if let Some(token) = token {
@@ -836,8 +812,17 @@ fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
     }
 }
 
-/// The `Host` value a request without one will be sent with: the URI's host, with its port
-/// unless it is the scheme's default.
+/// For a request without a `Host` header, the value it will be sent with: the URI's host, with
+/// its port unless it is the scheme's default. `None` when the request has a `Host` header.
+fn missing_host<B>(request: &http::Request<B>) -> Result<Option<StackBuf<256>>, SigningError> {
+    if request.headers().contains_key(HOST) {
+        return Ok(None);
+    }
+    host_from_uri(request)
+        .map(Some)
+        .ok_or(SigningError::MissingHost)
+}
+
 fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
     let uri = request.uri();
     let host = uri.host()?;

@@ -7,14 +7,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::RwLock;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::canonical::Sink;
+use crate::stack::StackBuf;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -60,9 +60,12 @@ impl SigningKey {
         mac.finalize().into_bytes().into()
     }
 
-    /// HMAC-SHA256 of what `write` puts into a [`Sink`].
-    pub(crate) fn sign_sink(&self, write: impl FnOnce(&mut dyn Sink)) -> [u8; 32] {
-        self.sign_with(|mac| write(mac))
+    /// HMAC-SHA256 of what `write` puts into a [`Sink`]. The text is gathered on the stack and
+    /// fed to the MAC in one call.
+    pub(crate) fn sign_sink(&self, write: impl FnOnce(&mut StackBuf<256>)) -> [u8; 32] {
+        let mut text = StackBuf::<256>::new();
+        write(&mut text);
+        self.sign(&[text.as_bytes()])
     }
 }
 
@@ -87,10 +90,9 @@ impl Entry {
             && *self.access_key_id == *id
             && *self.region == *region
             && *self.service == *service
-            && bool::from(subtle::ConstantTimeEq::ct_eq(
-                self.secret.as_bytes(),
-                secret.as_bytes(),
-            ))
+            // Both secrets are the server's own (cached and current); no attacker input is
+            // compared here, so a plain comparison is fine.
+            && **self.secret == *secret
     }
 }
 
@@ -102,7 +104,7 @@ impl Entry {
 /// first that stop being useful).
 pub struct KeyCache {
     capacity: usize,
-    entries: RwLock<HashMap<u64, Entry>>,
+    entries: RwLock<Slots>,
 }
 
 impl KeyCache {
@@ -110,7 +112,7 @@ impl KeyCache {
     pub fn new(capacity: usize) -> Self {
         KeyCache {
             capacity: capacity.max(1),
-            entries: RwLock::new(HashMap::new()),
+            entries: RwLock::new(Slots::default()),
         }
     }
 
@@ -123,7 +125,24 @@ impl KeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
-        let date_bytes: [u8; 8] = date.as_bytes().try_into().unwrap_or([0; 8]);
+        self.get_bytes(
+            access_key_id,
+            secret_access_key,
+            date.as_bytes(),
+            region,
+            service,
+        )
+    }
+
+    pub(crate) fn get_bytes(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        date: &[u8],
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let date_bytes: [u8; 8] = date.try_into().unwrap_or([0; 8]);
         let slot = slot_of(access_key_id, &date_bytes, region, service);
         if let Ok(entries) = self.entries.read() {
             if let Some(e) = entries.get(&slot) {
@@ -138,7 +157,16 @@ impl KeyCache {
                 }
             }
         }
-        let key = SigningKey::derive(secret_access_key, date, region, service);
+        let key = SigningKey::derive(
+            secret_access_key,
+            std::str::from_utf8(date).unwrap_or_default(),
+            region,
+            service,
+        );
+        if date.len() != 8 {
+            // Not a scope date: derive, but do not let it take a cache slot.
+            return key;
+        }
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= self.capacity && !entries.contains_key(&slot) {
                 evict_oldest(&mut entries);
@@ -174,7 +202,7 @@ impl KeyCache {
     }
 }
 
-fn evict_oldest(entries: &mut HashMap<u64, Entry>) {
+fn evict_oldest(entries: &mut Slots) {
     let Some(oldest) = entries.values().map(|e| e.date).min() else {
         return;
     };
@@ -197,6 +225,29 @@ fn slot_of(id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
     region.hash(&mut h);
     service.hash(&mut h);
     h.0
+}
+
+/// The map from slot to entry. Slots are already hashes, so the map uses them as they are.
+type Slots = HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>;
+
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 struct FxLike(u64);

@@ -5,11 +5,15 @@
 use crate::canonical::Sink;
 
 /// A byte buffer with `N` bytes of inline storage that moves to a `Vec` when it outgrows them.
+///
+/// `push` is the hot operation (a canonical request is some fifty of them), so its fast path is
+/// one bounds check and a copy that the compiler can inline for constant-length pieces. Once
+/// the buffer has spilled, `len` is set past `N` so that the fast path's check fails by itself.
 #[derive(Clone)]
 pub(crate) struct StackBuf<const N: usize> {
     inline: [u8; N],
     len: usize,
-    heap: Option<Vec<u8>>,
+    heap: Vec<u8>,
 }
 
 impl<const N: usize> StackBuf<N> {
@@ -17,34 +21,57 @@ impl<const N: usize> StackBuf<N> {
         Self {
             inline: [0; N],
             len: 0,
-            heap: None,
+            heap: Vec::new(),
         }
     }
 
+    #[inline(always)]
     pub(crate) fn push(&mut self, bytes: &[u8]) {
-        if let Some(heap) = &mut self.heap {
-            heap.extend_from_slice(bytes);
-            return;
+        let end = self.len.wrapping_add(bytes.len());
+        if let Some(dst) = self.inline.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+            self.len = end;
+        } else {
+            self.push_slow(bytes);
         }
-        let end = self.len + bytes.len();
+    }
+
+    /// Appends `bytes` if they fit in the inline storage; never spills.
+    #[inline(always)]
+    pub(crate) fn try_push(&mut self, bytes: &[u8]) -> bool {
+        let end = self.len.wrapping_add(bytes.len());
         match self.inline.get_mut(self.len..end) {
             Some(dst) => {
                 dst.copy_from_slice(bytes);
                 self.len = end;
+                true
             }
-            None => {
-                let mut heap = Vec::with_capacity(end.max(2 * N));
-                heap.extend_from_slice(self.as_bytes());
-                heap.extend_from_slice(bytes);
-                self.heap = Some(heap);
-            }
+            None => false,
         }
     }
 
+    /// Empties the buffer (inline storage only: used by buffers that never spill).
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.heap.clear();
+    }
+
+    #[cold]
+    fn push_slow(&mut self, bytes: &[u8]) {
+        if self.len <= N {
+            let mut heap = Vec::with_capacity((self.len + bytes.len()).max(2 * N));
+            heap.extend_from_slice(self.inline.get(..self.len).unwrap_or_default());
+            self.heap = heap;
+            self.len = N + 1;
+        }
+        self.heap.extend_from_slice(bytes);
+    }
+
+    #[inline]
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        match &self.heap {
-            Some(heap) => heap,
-            None => self.inline.get(..self.len).unwrap_or_default(),
+        match self.inline.get(..self.len) {
+            Some(bytes) => bytes,
+            None => &self.heap,
         }
     }
 
@@ -56,7 +83,7 @@ impl<const N: usize> StackBuf<N> {
 }
 
 impl<const N: usize> Sink for StackBuf<N> {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.push(bytes);
     }
@@ -170,6 +197,14 @@ mod tests {
         assert_eq!(buf.as_bytes(), b"abcd");
         buf.push(b"efg");
         assert_eq!(buf.as_str(), "abcdefg");
+        buf.push(b"");
+        buf.push(b"h");
+        assert_eq!(buf.as_str(), "abcdefgh");
+        let mut exact = StackBuf::<4>::new();
+        exact.push(b"abcd");
+        assert_eq!(exact.as_bytes(), b"abcd");
+        exact.push(b"e");
+        assert_eq!(exact.as_bytes(), b"abcde");
     }
 
     #[test]

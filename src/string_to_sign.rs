@@ -9,14 +9,14 @@ pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Scope<'a> {
     /// `YYYYMMDD`.
-    pub date: &'a str,
+    pub date: &'a [u8],
     pub region: &'a str,
     pub service: &'a str,
 }
 
 impl Scope<'_> {
     pub(crate) fn write<S: Sink + ?Sized>(&self, sink: &mut S) {
-        sink.put(self.date.as_bytes());
+        sink.put(self.date);
         sink.put(b"/");
         sink.put(self.region.as_bytes());
         sink.put(b"/");
@@ -28,13 +28,13 @@ impl Scope<'_> {
 /// Writes `AWS4-HMAC-SHA256\n<X-Amz-Date>\n<scope>\n<hex SHA-256 of the canonical request>`.
 pub(crate) fn write_string_to_sign<S: Sink + ?Sized>(
     sink: &mut S,
-    amz_date: &str,
+    amz_date: &[u8],
     scope: &Scope<'_>,
     canonical_request_hash: &[u8; 64],
 ) {
     sink.put(ALGORITHM.as_bytes());
     sink.put(b"\n");
-    sink.put(amz_date.as_bytes());
+    sink.put(amz_date);
     sink.put(b"\n");
     scope.write(sink);
     sink.put(b"\n");

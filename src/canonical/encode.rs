@@ -95,14 +95,16 @@ impl Encoding {
         raw.iter().all(|&b| self.passes(b))
     }
 
+    /// True if `b`, read literally, is copied to the output unchanged.
+    #[inline]
+    pub(crate) fn keeps_literally(&self, b: u8) -> bool {
+        self.passes(b)
+    }
+
     #[inline]
     fn passes(&self, b: u8) -> bool {
-        let special = match self.decode {
-            Decode::None => false,
-            Decode::Percent => b == b'%',
-            Decode::PercentPlus => b == b'%' || b == b'+',
-        };
-        !special && self.raw.keeps(b)
+        // `%` and `+` are never in a keep set, so being kept also means not being special.
+        self.raw.keeps(b)
     }
 }
 
@@ -179,6 +181,10 @@ fn tokens(raw: &[u8], enc: Encoding) -> Tokens<'_> {
 /// Writes `raw` in canonical encoding. Unchanged stretches are passed through as slices.
 #[inline]
 pub(crate) fn write_encoded<S: Sink + ?Sized>(sink: &mut S, raw: &[u8], enc: Encoding) {
+    if enc.is_identity(raw) {
+        sink.put(raw);
+        return;
+    }
     for token in tokens(raw, enc) {
         match token {
             Token::Run(run) => sink.put(run),

@@ -12,6 +12,55 @@ use crate::stack::sort_stable_by;
 pub(crate) struct HeaderRef<'a> {
     pub name: &'a [u8],
     pub value: &'a [u8],
+    /// The name has no upper-case letters (always so for `http::HeaderName`), so it can be
+    /// compared and written as it is.
+    lower: bool,
+    /// The first header of its name in a sorted list (set by [`sort_headers`]).
+    first: bool,
+}
+
+impl<'a> HeaderRef<'a> {
+    /// A header whose name may contain upper-case letters.
+    pub(crate) fn new(name: &'a [u8], value: &'a [u8]) -> Self {
+        let lower = !name.iter().any(u8::is_ascii_uppercase);
+        HeaderRef {
+            name,
+            value,
+            lower,
+            first: true,
+        }
+    }
+
+    /// A header whose name is known to be lower case.
+    pub(crate) fn lower(name: &'a [u8], value: &'a [u8]) -> Self {
+        debug_assert!(!name.iter().any(u8::is_ascii_uppercase));
+        HeaderRef {
+            name,
+            value,
+            lower: true,
+            first: true,
+        }
+    }
+
+    fn cmp_name(&self, other: &Self) -> Ordering {
+        if self.lower && other.lower {
+            cmp_bytes(self.name, other.name)
+        } else {
+            cmp_names(self.name, other.name)
+        }
+    }
+}
+
+/// Byte-wise comparison, inlined: header names are short and usually differ early, where a
+/// call to `memcmp` would cost more than the comparison.
+#[inline]
+fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Compares two names as their lower-case forms.
@@ -21,17 +70,29 @@ pub(crate) fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
         .cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
-/// Sorts headers by lower-case name, keeping repeated names in the order they were sent.
+/// Sorts headers by lower-case name, keeping repeated names in the order they were sent, and
+/// marks the first header of each name.
 pub(crate) fn sort_headers(headers: &mut [HeaderRef<'_>]) {
-    sort_stable_by(headers, |a, b| cmp_names(a.name, b.name) == Ordering::Less);
+    sort_stable_by(headers, |a, b| a.cmp_name(b) == Ordering::Less);
+    let mut previous: Option<HeaderRef<'_>> = None;
+    for h in headers.iter_mut() {
+        h.first = previous.is_none_or(|p| p.cmp_name(h) != Ordering::Equal);
+        previous = Some(*h);
+    }
 }
 
-/// Writes a header name in lower case.
-pub(crate) fn write_name<S: Sink + ?Sized>(sink: &mut S, name: &[u8]) {
-    if !name.iter().any(u8::is_ascii_uppercase) {
-        sink.put(name);
-        return;
+impl HeaderRef<'_> {
+    /// Writes the name in lower case.
+    fn write_name<S: Sink + ?Sized>(&self, sink: &mut S) {
+        if self.lower {
+            sink.put(self.name);
+        } else {
+            write_lowercase(sink, self.name);
+        }
     }
+}
+
+fn write_lowercase<S: Sink + ?Sized>(sink: &mut S, name: &[u8]) {
     let mut chunk = [0u8; 64];
     for piece in name.chunks(chunk.len()) {
         let out = chunk.get_mut(..piece.len()).unwrap_or_default();
@@ -46,6 +107,18 @@ pub(crate) fn write_name<S: Sink + ?Sized>(sink: &mut S, name: &[u8]) {
 /// inside it replaced by one space. Only U+0020 counts as a space here, as in the AWS text
 /// and the Go and Rust SDKs (a tab is data).
 pub(crate) fn write_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
+    // Most values have no space to remove: one pass to check, one write.
+    let mut previous_space = true;
+    let mut clean = true;
+    for &b in value {
+        let space = b == b' ';
+        clean &= !(space && previous_space);
+        previous_space = space;
+    }
+    if clean && !previous_space || value.is_empty() {
+        sink.put(value);
+        return;
+    }
     let mut rest = value;
     while let [b' ', tail @ ..] = rest {
         rest = tail;
@@ -67,51 +140,35 @@ pub(crate) fn write_value<S: Sink + ?Sized>(sink: &mut S, value: &[u8]) {
     }
 }
 
-/// Calls `f` once per distinct name with the slice of headers that carry it.
-fn for_each_group<'h, 'a>(headers: &'h [HeaderRef<'a>], mut f: impl FnMut(&'h [HeaderRef<'a>])) {
-    let mut rest = headers;
-    while let Some(first) = rest.first() {
-        let n = rest
-            .iter()
-            .take_while(|h| cmp_names(h.name, first.name) == Ordering::Equal)
-            .count();
-        let (group, tail) = rest.split_at(n);
-        f(group);
-        rest = tail;
-    }
-}
-
 /// Writes the canonical headers block: one `name:value[,value…]\n` line per distinct name.
 /// `headers` must be sorted with [`sort_headers`].
 pub(crate) fn write_canonical_headers<S: Sink + ?Sized>(sink: &mut S, headers: &[HeaderRef<'_>]) {
-    for_each_group(headers, |group| {
-        if let Some(first) = group.first() {
-            write_name(sink, first.name);
-        }
-        sink.put(b":");
-        for (i, h) in group.iter().enumerate() {
+    for (i, h) in headers.iter().enumerate() {
+        if h.first {
             if i > 0 {
-                sink.put(b",");
+                sink.put(b"\n");
             }
-            write_value(sink, h.value);
+            h.write_name(sink);
+            sink.put(b":");
+        } else {
+            sink.put(b",");
         }
+        write_value(sink, h.value);
+    }
+    if !headers.is_empty() {
         sink.put(b"\n");
-    });
+    }
 }
 
 /// Writes the signed-headers list: the distinct lower-case names joined with `;`.
 /// `headers` must be sorted with [`sort_headers`].
 pub(crate) fn write_signed_headers<S: Sink + ?Sized>(sink: &mut S, headers: &[HeaderRef<'_>]) {
-    let mut first = true;
-    for_each_group(headers, |group| {
-        if !first {
+    for (i, h) in headers.iter().filter(|h| h.first).enumerate() {
+        if i > 0 {
             sink.put(b";");
         }
-        first = false;
-        if let Some(h) = group.first() {
-            write_name(sink, h.name);
-        }
-    });
+        h.write_name(sink);
+    }
 }
 
 #[cfg(test)]
@@ -137,22 +194,10 @@ mod tests {
     #[test]
     fn repeated_names_are_merged_in_order_and_names_lowercased() {
         let mut headers = [
-            HeaderRef {
-                name: b"My-Header1",
-                value: b"value2",
-            },
-            HeaderRef {
-                name: b"host",
-                value: b"example.com",
-            },
-            HeaderRef {
-                name: b"my-header1",
-                value: b"  value1 ",
-            },
-            HeaderRef {
-                name: b"A",
-                value: b"x",
-            },
+            HeaderRef::new(b"My-Header1", b"value2"),
+            HeaderRef::new(b"host", b"example.com"),
+            HeaderRef::new(b"my-header1", b"  value1 "),
+            HeaderRef::new(b"A", b"x"),
         ];
         sort_headers(&mut headers);
         let mut out = Vec::new();

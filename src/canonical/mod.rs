@@ -12,6 +12,8 @@ pub(crate) mod query;
 use hmac::Hmac;
 use sha2::{Digest, Sha256};
 
+use crate::stack::StackBuf;
+
 pub(crate) use headers::HeaderRef;
 pub(crate) use path::PathRules;
 pub(crate) use query::Param;
@@ -55,6 +57,10 @@ pub(crate) struct CanonicalRequest<'a> {
     pub params: &'a [Param<'a>],
     /// Signed headers sorted with [`headers::sort_headers`].
     pub headers: &'a [HeaderRef<'a>],
+    /// The signed-headers line: what [`headers::write_signed_headers`] writes for `headers`.
+    /// The signer computes it once for both this and its `Authorization` header; the verifier
+    /// takes it from the request after checking that it is in canonical form.
+    pub signed_headers: &'a [u8],
     /// The hashed payload line: a lower-case hex SHA-256 or a literal such as
     /// `UNSIGNED-PAYLOAD`.
     pub payload_hash: &'a [u8],
@@ -71,16 +77,16 @@ impl CanonicalRequest<'_> {
         sink.put(b"\n");
         headers::write_canonical_headers(sink, self.headers);
         sink.put(b"\n");
-        headers::write_signed_headers(sink, self.headers);
+        sink.put(self.signed_headers);
         sink.put(b"\n");
         sink.put(self.payload_hash);
     }
 
     /// The lower-case hex SHA-256 of the canonical request.
     pub(crate) fn hash_hex(&self) -> [u8; 64] {
-        let mut hasher = Sha256::new();
+        let mut hasher = BufferedHasher::new();
         self.write(&mut hasher);
-        hex_lower(&hasher.finalize().into())
+        hex_lower(&hasher.finish())
     }
 
     /// The canonical request as text, for people debugging a signature.
@@ -91,10 +97,50 @@ impl CanonicalRequest<'_> {
     }
 }
 
+/// SHA-256 fed through a small stack buffer: a canonical request is some fifty writes of a few
+/// bytes each, and gathering them costs less than passing each through the hasher's own block
+/// buffer.
+pub(crate) struct BufferedHasher {
+    hasher: Sha256,
+    buf: StackBuf<256>,
+}
+
+impl BufferedHasher {
+    pub(crate) fn new() -> Self {
+        BufferedHasher {
+            hasher: Sha256::new(),
+            buf: StackBuf::new(),
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> [u8; 32] {
+        self.hasher.update(self.buf.as_bytes());
+        self.hasher.finalize().into()
+    }
+}
+
+impl Sink for BufferedHasher {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        if !self.buf.try_push(bytes) {
+            self.hasher.update(self.buf.as_bytes());
+            self.buf.clear();
+            if !self.buf.try_push(bytes) {
+                self.hasher.update(bytes);
+            }
+        }
+    }
+}
+
 /// Lower-case hex of a 32-byte digest, on the stack.
 pub(crate) fn hex_lower(digest: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 64];
-    // `encode_to_slice` only fails on a wrong output length, which is fixed here.
-    let _ = hex::encode_to_slice(digest, &mut out);
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest) {
+        if let [hi, lo] = pair {
+            *hi = DIGITS[usize::from(byte >> 4)];
+            *lo = DIGITS[usize::from(byte & 0x0f)];
+        }
+    }
     out
 }

@@ -74,16 +74,40 @@ pub(crate) fn split_query<'a, const N: usize>(
     out: &mut StackVec<Param<'a>, N>,
     mut keep: impl FnMut(&Param<'a>) -> bool,
 ) {
-    for piece in query.split(|&b| b == b'&') {
+    // One pass: find the separators and learn whether each piece is already canonical.
+    let mut rest = query;
+    while !rest.is_empty() {
+        let mut eq = None;
+        let mut identity = true;
+        let mut end = rest.len();
+        for (i, &b) in rest.iter().enumerate() {
+            if b == b'&' {
+                end = i;
+                break;
+            }
+            if b == b'=' && eq.is_none() {
+                eq = Some(i);
+            } else {
+                identity &= Encoding::QUERY.keeps_literally(b);
+            }
+        }
+        let (piece, tail) = rest.split_at(end);
+        rest = tail.get(1..).unwrap_or_default();
         if piece.is_empty() {
             continue;
         }
-        let param = match piece.iter().position(|&b| b == b'=') {
-            Some(eq) => {
-                let (key, value) = piece.split_at(eq);
-                Param::wire(key, value.get(1..).unwrap_or_default())
-            }
-            None => Param::wire(piece, b""),
+        let (key, value) = match eq {
+            Some(at) => (
+                piece.get(..at).unwrap_or_default(),
+                piece.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (piece, &b""[..]),
+        };
+        let param = Param {
+            key,
+            value,
+            enc: Encoding::QUERY,
+            identity,
         };
         if keep(&param) {
             out.push(param);
