@@ -1,5 +1,8 @@
 //! The `sigv4x-policy` command line: output lines and exit statuses.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -1,5 +1,8 @@
 //! The IAM policy evaluation rules, one table row per rule.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sigv4x_policy::{Authorizer, Miss, NamedPolicy, Outcome, Policy, PolicyKind, RequestContext};
 
 const API: &str = "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5";

@@ -1,6 +1,9 @@
 //! The linter: each mistake the pattern invites gives its finding, on the
 //! right statement, and a correct policy gives none.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sigv4x_policy::{lint, Finding, Policy, PolicyKind, Severity};
 
 fn findings(kind: PolicyKind, statements: &str) -> Vec<Finding> {

@@ -2,6 +2,9 @@
 //! the linter; and decisions stay consistent with the rules whatever the
 //! input.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use sigv4x_policy::{lint, Authorizer, NamedPolicy, Outcome, Policy, PolicyKind, RequestContext};
 

@@ -1,5 +1,8 @@
 //! Malformed documents: a clear error with the JSON path, never a panic.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sigv4x_policy::{
     Effect, OperatorKind, ParseError, Policy, PrincipalType, Principals, SetQualifier, Version,
 };

@@ -1,6 +1,9 @@
 //! The reference policies of the private cross-account pattern, with the
 //! requests each layer must allow or deny.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use sigv4x_policy::reference::{
     self, orders_arn, API_ACCOUNT, CALLER_ROLE, CALLER_SESSION, VPCE_ID,
 };
