@@ -135,7 +135,7 @@ impl Policy {
                         Effect::Deny => {
                             result.deny = Some(applied);
                             // A deny settles the policy; nothing later matters.
-                            return result;
+                            break;
                         }
                         Effect::Allow => {
                             result.allow.get_or_insert(applied);

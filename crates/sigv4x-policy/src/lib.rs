@@ -47,8 +47,11 @@
 //!   ARN covers the role's STS sessions. `NotPrincipal` excludes a caller
 //!   only when all its identities are listed (session, role and account).
 //! - Conditions: see [`OperatorKind`] for the operators; keys ignore case;
-//!   absent keys follow IAM's rules (see the `condition` rules in
-//!   [`Operator`]'s module docs, re-stated on [`Decision`]).
+//!   values under one key are OR-ed (NOR-ed for negated operators), keys and
+//!   operators AND-ed. A key absent from the request makes a condition
+//!   false, except that negated operators and `…IfExists` are then true and
+//!   `Null` tests presence; `ForAllValues:` holds on an empty or absent set,
+//!   `ForAnyValue:` does not. Unknown operators never hold.
 //! - Policy variables (`${…}`) are refused at parse time with
 //!   [`ParseError::UnsupportedPolicyVariable`], not compared literally.
 //! - `aws:ResourceTag/…` is absent unless the caller sets it: API Gateway
