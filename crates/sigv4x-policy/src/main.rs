@@ -30,7 +30,9 @@ usage:
       [--source-ip IP] [--secure-transport true|false]
       [--principal-tag KEY=VALUE]... [--key KEY=VALUE]...
       Print the decision and its reason; for a deny, also API Gateway's
-      403 message. Exit status 0 when allowed, 1 when denied, 2 on misuse.
+      403 message. The request carries aws:CurrentTime (now) and
+      aws:SecureTransport (true unless given). Exit status 0 when allowed,
+      1 when denied, 2 on misuse.
 ";
 
 fn main() -> ExitCode {
