@@ -1,0 +1,439 @@
+//! Condition operators and how one condition is decided against a request.
+//!
+//! The rules, from the IAM documentation of condition operators:
+//! - a key absent from the request makes a condition false, except that a
+//!   negated operator (`StringNotEquals`, `ArnNotLike`, `NotIpAddress`, …) is
+//!   then true, `…IfExists` is then true, and `Null` tests presence itself;
+//! - several values under one key are OR-ed (NOR-ed for negated operators);
+//! - `ForAllValues:` is true when every request value matches (and so on an
+//!   empty or absent set); `ForAnyValue:` needs at least one (so is false on
+//!   an empty or absent set).
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::arn;
+use crate::context::RequestContext;
+use crate::date;
+use crate::ip::Cidr;
+use crate::policy::Condition;
+use crate::wildcard::{self, Case};
+
+/// The comparison an operator makes, without its qualifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperatorKind {
+    /// Exact, case-sensitive.
+    StringEquals,
+    /// Negated `StringEquals`.
+    StringNotEquals,
+    /// Exact, ignoring ASCII case.
+    StringEqualsIgnoreCase,
+    /// Negated `StringEqualsIgnoreCase`.
+    StringNotEqualsIgnoreCase,
+    /// Case-sensitive with `*` and `?` wildcards.
+    StringLike,
+    /// Negated `StringLike`.
+    StringNotLike,
+    /// Numbers equal.
+    NumericEquals,
+    /// Negated `NumericEquals`.
+    NumericNotEquals,
+    /// Request value below the policy value.
+    NumericLessThan,
+    /// Request value at most the policy value.
+    NumericLessThanEquals,
+    /// Request value above the policy value.
+    NumericGreaterThan,
+    /// Request value at least the policy value.
+    NumericGreaterThanEquals,
+    /// Same instant.
+    DateEquals,
+    /// Negated `DateEquals`.
+    DateNotEquals,
+    /// Request time before the policy time.
+    DateLessThan,
+    /// Request time at or before the policy time.
+    DateLessThanEquals,
+    /// Request time after the policy time.
+    DateGreaterThan,
+    /// Request time at or after the policy time.
+    DateGreaterThanEquals,
+    /// `true`/`false`, ignoring case.
+    Bool,
+    /// Byte-for-byte equality of base64 text.
+    BinaryEquals,
+    /// Request address inside one of the blocks.
+    IpAddress,
+    /// Negated `IpAddress`.
+    NotIpAddress,
+    /// ARN part by part, wildcards allowed (IAM treats it like `ArnLike`).
+    ArnEquals,
+    /// ARN part by part, wildcards allowed.
+    ArnLike,
+    /// Negated `ArnEquals`.
+    ArnNotEquals,
+    /// Negated `ArnLike`.
+    ArnNotLike,
+    /// `"true"`: the key is absent; `"false"`: the key is present.
+    Null,
+    /// An operator name IAM does not have. Conditions with it never hold;
+    /// the linter reports them (IAM itself refuses such a policy).
+    Unknown,
+}
+
+const NAMES: &[(&str, OperatorKind)] = &[
+    ("StringEquals", OperatorKind::StringEquals),
+    ("StringNotEquals", OperatorKind::StringNotEquals),
+    (
+        "StringEqualsIgnoreCase",
+        OperatorKind::StringEqualsIgnoreCase,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        OperatorKind::StringNotEqualsIgnoreCase,
+    ),
+    ("StringLike", OperatorKind::StringLike),
+    ("StringNotLike", OperatorKind::StringNotLike),
+    ("NumericEquals", OperatorKind::NumericEquals),
+    ("NumericNotEquals", OperatorKind::NumericNotEquals),
+    ("NumericLessThan", OperatorKind::NumericLessThan),
+    ("NumericLessThanEquals", OperatorKind::NumericLessThanEquals),
+    ("NumericGreaterThan", OperatorKind::NumericGreaterThan),
+    (
+        "NumericGreaterThanEquals",
+        OperatorKind::NumericGreaterThanEquals,
+    ),
+    ("DateEquals", OperatorKind::DateEquals),
+    ("DateNotEquals", OperatorKind::DateNotEquals),
+    ("DateLessThan", OperatorKind::DateLessThan),
+    ("DateLessThanEquals", OperatorKind::DateLessThanEquals),
+    ("DateGreaterThan", OperatorKind::DateGreaterThan),
+    ("DateGreaterThanEquals", OperatorKind::DateGreaterThanEquals),
+    ("Bool", OperatorKind::Bool),
+    ("BinaryEquals", OperatorKind::BinaryEquals),
+    ("IpAddress", OperatorKind::IpAddress),
+    ("NotIpAddress", OperatorKind::NotIpAddress),
+    ("ArnEquals", OperatorKind::ArnEquals),
+    ("ArnLike", OperatorKind::ArnLike),
+    ("ArnNotEquals", OperatorKind::ArnNotEquals),
+    ("ArnNotLike", OperatorKind::ArnNotLike),
+    ("Null", OperatorKind::Null),
+];
+
+impl OperatorKind {
+    /// Is this a negated operator, true when the key is absent?
+    pub fn is_negated(self) -> bool {
+        matches!(
+            self,
+            OperatorKind::StringNotEquals
+                | OperatorKind::StringNotEqualsIgnoreCase
+                | OperatorKind::StringNotLike
+                | OperatorKind::NumericNotEquals
+                | OperatorKind::DateNotEquals
+                | OperatorKind::NotIpAddress
+                | OperatorKind::ArnNotEquals
+                | OperatorKind::ArnNotLike
+        )
+    }
+
+    /// Does the operator compare strings (so suits string-valued keys)?
+    pub fn is_string(self) -> bool {
+        matches!(
+            self,
+            OperatorKind::StringEquals
+                | OperatorKind::StringNotEquals
+                | OperatorKind::StringEqualsIgnoreCase
+                | OperatorKind::StringNotEqualsIgnoreCase
+                | OperatorKind::StringLike
+                | OperatorKind::StringNotLike
+        )
+    }
+
+    /// Is this one of the `Date…` operators?
+    pub fn is_date(self) -> bool {
+        matches!(
+            self,
+            OperatorKind::DateEquals
+                | OperatorKind::DateNotEquals
+                | OperatorKind::DateLessThan
+                | OperatorKind::DateLessThanEquals
+                | OperatorKind::DateGreaterThan
+                | OperatorKind::DateGreaterThanEquals
+        )
+    }
+
+    /// Is this one of the `Arn…` operators?
+    pub fn is_arn(self) -> bool {
+        matches!(
+            self,
+            OperatorKind::ArnEquals
+                | OperatorKind::ArnLike
+                | OperatorKind::ArnNotEquals
+                | OperatorKind::ArnNotLike
+        )
+    }
+
+    /// Is this one of the `Numeric…` operators?
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            OperatorKind::NumericEquals
+                | OperatorKind::NumericNotEquals
+                | OperatorKind::NumericLessThan
+                | OperatorKind::NumericLessThanEquals
+                | OperatorKind::NumericGreaterThan
+                | OperatorKind::NumericGreaterThanEquals
+        )
+    }
+}
+
+/// `ForAnyValue:` or `ForAllValues:`, for keys that carry several values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetQualifier {
+    /// At least one request value must match; false on an empty set.
+    ForAnyValue,
+    /// Every request value must match; true on an empty set.
+    ForAllValues,
+}
+
+/// A condition operator as written in the policy, parsed into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operator {
+    /// The name exactly as the policy writes it, e.g. `ForAnyValue:StringLikeIfExists`.
+    pub name: String,
+    /// The comparison.
+    pub kind: OperatorKind,
+    /// The `IfExists` suffix: true when the key is absent.
+    pub if_exists: bool,
+    /// The set qualifier prefix, if any.
+    pub qualifier: Option<SetQualifier>,
+}
+
+impl Operator {
+    /// Parse an operator name. Names IAM does not know become
+    /// [`OperatorKind::Unknown`] (kept so that the linter can name them).
+    pub fn parse(name: &str) -> Operator {
+        let (qualifier, rest) = if let Some(rest) = name.strip_prefix("ForAnyValue:") {
+            (Some(SetQualifier::ForAnyValue), rest)
+        } else if let Some(rest) = name.strip_prefix("ForAllValues:") {
+            (Some(SetQualifier::ForAllValues), rest)
+        } else {
+            (None, name)
+        };
+        let (if_exists, base) = match rest.strip_suffix("IfExists") {
+            Some(base) => (true, base),
+            None => (false, rest),
+        };
+        let kind = NAMES
+            .iter()
+            .find(|(n, _)| *n == base)
+            .map_or(OperatorKind::Unknown, |(_, k)| *k);
+        // `NullIfExists` is not an operator.
+        let kind = if kind == OperatorKind::Null && (if_exists || qualifier.is_some()) {
+            OperatorKind::Unknown
+        } else {
+            kind
+        };
+        Operator {
+            name: name.to_owned(),
+            kind,
+            if_exists,
+            qualifier,
+        }
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// How one condition came out for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// It holds; `by_absence` when it holds only because the key was absent
+    /// (negated operator, `IfExists`, `ForAllValues`).
+    Holds { by_absence: bool },
+    /// It does not hold; `absent` when the key was absent from the request.
+    Fails { absent: bool },
+}
+
+/// Decide one condition.
+pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
+    let op = &condition.operator;
+    let request_values = ctx.values(&condition.key).filter(|v| !v.is_empty());
+    if op.kind == OperatorKind::Unknown {
+        return Outcome::Fails {
+            absent: request_values.is_none(),
+        };
+    }
+    if op.kind == OperatorKind::Null {
+        let present = request_values.is_some();
+        let holds = condition.values.iter().any(|v| {
+            if v.eq_ignore_ascii_case("true") {
+                !present
+            } else if v.eq_ignore_ascii_case("false") {
+                present
+            } else {
+                false
+            }
+        });
+        return if holds {
+            Outcome::Holds { by_absence: false }
+        } else {
+            Outcome::Fails { absent: !present }
+        };
+    }
+    let Some(request_values) = request_values else {
+        let holds = op.if_exists
+            || match op.qualifier {
+                Some(SetQualifier::ForAllValues) => true,
+                Some(SetQualifier::ForAnyValue) => false,
+                None => op.kind.is_negated(),
+            };
+        return if holds {
+            Outcome::Holds { by_absence: true }
+        } else {
+            Outcome::Fails { absent: true }
+        };
+    };
+    let negated = op.kind.is_negated();
+    // For one request value: does the operator hold? Positive operators need
+    // some policy value to match; negated ones need none to match.
+    let per_value = |request: &str| {
+        let any = condition
+            .values
+            .iter()
+            .any(|policy| positive_match(op.kind, policy, request));
+        any != negated
+    };
+    let mut values = request_values.iter().map(String::as_str);
+    let holds = match op.qualifier {
+        Some(SetQualifier::ForAllValues) => values.all(per_value),
+        Some(SetQualifier::ForAnyValue) => values.any(per_value),
+        // A plain negated operator on several values: none may match (NOR).
+        None if negated => values.all(per_value),
+        None => values.any(per_value),
+    };
+    if holds {
+        Outcome::Holds { by_absence: false }
+    } else {
+        Outcome::Fails { absent: false }
+    }
+}
+
+/// The positive form of the comparison: does `request` match `policy`?
+fn positive_match(kind: OperatorKind, policy: &str, request: &str) -> bool {
+    use OperatorKind as K;
+    match kind {
+        K::StringEquals | K::StringNotEquals | K::BinaryEquals => policy == request,
+        K::StringEqualsIgnoreCase | K::StringNotEqualsIgnoreCase => {
+            policy.eq_ignore_ascii_case(request)
+        }
+        K::StringLike | K::StringNotLike => wildcard::matches(policy, request, Case::Sensitive),
+        K::NumericEquals | K::NumericNotEquals => compare_numbers(policy, request, |o| o.is_eq()),
+        K::NumericLessThan => compare_numbers(policy, request, |o| o.is_lt()),
+        K::NumericLessThanEquals => compare_numbers(policy, request, |o| o.is_le()),
+        K::NumericGreaterThan => compare_numbers(policy, request, |o| o.is_gt()),
+        K::NumericGreaterThanEquals => compare_numbers(policy, request, |o| o.is_ge()),
+        K::DateEquals | K::DateNotEquals => compare_dates(policy, request, |o| o.is_eq()),
+        K::DateLessThan => compare_dates(policy, request, |o| o.is_lt()),
+        K::DateLessThanEquals => compare_dates(policy, request, |o| o.is_le()),
+        K::DateGreaterThan => compare_dates(policy, request, |o| o.is_gt()),
+        K::DateGreaterThanEquals => compare_dates(policy, request, |o| o.is_ge()),
+        K::Bool => is_bool(policy) && is_bool(request) && policy.eq_ignore_ascii_case(request),
+        K::IpAddress | K::NotIpAddress => match (Cidr::parse(policy), request.parse::<IpAddr>()) {
+            (Some(block), Ok(addr)) => block.contains(addr),
+            _ => false,
+        },
+        K::ArnEquals | K::ArnLike | K::ArnNotEquals | K::ArnNotLike => {
+            arn::arn_like(policy, request)
+        }
+        K::Null | K::Unknown => false,
+    }
+}
+
+fn is_bool(text: &str) -> bool {
+    text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false")
+}
+
+/// A decimal number as IAM conditions write them: optional `-`, digits,
+/// optional fraction. No exponents, no `NaN`/`inf`.
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match body.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Compare request against policy (request OP policy).
+fn compare_numbers(policy: &str, request: &str, test: impl Fn(std::cmp::Ordering) -> bool) -> bool {
+    match (parse_number(policy), parse_number(request)) {
+        (Some(p), Some(r)) => r.partial_cmp(&p).is_some_and(test),
+        _ => false,
+    }
+}
+
+fn compare_dates(policy: &str, request: &str, test: impl Fn(std::cmp::Ordering) -> bool) -> bool {
+    match (date::parse_millis(policy), date::parse_millis(request)) {
+        (Some(p), Some(r)) => test(r.cmp(&p)),
+        _ => false,
+    }
+}
+
+/// Can this policy value ever match, given the operator? Used by the linter.
+pub(crate) fn value_problem(kind: OperatorKind, value: &str) -> Option<&'static str> {
+    use OperatorKind as K;
+    let ok = match kind {
+        K::Bool | K::Null => is_bool(value),
+        K::IpAddress | K::NotIpAddress => Cidr::parse(value).is_some(),
+        _ if kind.is_numeric() => parse_number(value).is_some(),
+        _ if kind.is_date() => date::parse_millis(value).is_some(),
+        _ => true,
+    };
+    if ok {
+        None
+    } else {
+        Some(match kind {
+            K::Bool | K::Null => "is neither `true` nor `false`",
+            K::IpAddress | K::NotIpAddress => "is not an IP address or CIDR block",
+            _ if kind.is_numeric() => "is not a number",
+            _ => "is not an ISO 8601 date or epoch seconds",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_names() {
+        let op = Operator::parse("ForAnyValue:StringLikeIfExists");
+        assert_eq!(op.kind, OperatorKind::StringLike);
+        assert!(op.if_exists);
+        assert_eq!(op.qualifier, Some(SetQualifier::ForAnyValue));
+        assert_eq!(Operator::parse("NullIfExists").kind, OperatorKind::Unknown);
+        assert_eq!(Operator::parse("StringEqual").kind, OperatorKind::Unknown);
+        assert_eq!(Operator::parse("stringequals").kind, OperatorKind::Unknown);
+        assert_eq!(Operator::parse("Null").kind, OperatorKind::Null);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("12"), Some(12.0));
+        assert_eq!(parse_number("-1.5"), Some(-1.5));
+        for bad in ["NaN", "inf", "1e3", "", "-", "1.", ".5"] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The `sigv4x-policy` command line: output lines and exit statuses.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sigv4x-policy"))
+}
+
+fn reference(file: &str) -> String {
+    format!("{}/examples/reference/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A scratch file under the target directory, unique to the test.
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sigv4x-policy-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn lint_passes_the_reference_policies() {
+    let output = bin()
+        .arg("lint")
+        .arg(reference("vpce-endpoint-policy.json"))
+        .arg(reference("api-resource-policy.json"))
+        .arg(reference("caller-identity-policy.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn lint_reports_errors_with_file_severity_and_statement() {
+    let file = scratch(
+        "allow-only-resource-policy.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Open", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333::role/name"},
+            "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
+    );
+    let output = bin().arg("lint").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let prefix = format!("{}: error: [statement Open/0] Principal `arn:aws:iam::111122223333::role/name` has an extra colon", file.display());
+    assert!(text.lines().any(|l| l.starts_with(&prefix)), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("{}: error: [policy] no Deny", file.display()))),
+        "{text}"
+    );
+}
+
+#[test]
+fn lint_kind_flag_overrides_inference() {
+    // Inferred as an identity policy (no Principal): the shorthand is an error.
+    let file = scratch(
+        "shorthand.json",
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/*"}}"#,
+    );
+    let inferred = bin().arg("lint").arg(&file).output().unwrap();
+    assert_eq!(inferred.status.code(), Some(1));
+    assert!(stdout(&inferred).contains("shorthand-outside-resource-policy"));
+    // As a resource policy the missing Principal is the error instead.
+    let forced = bin()
+        .args(["lint", "--kind", "resource"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout(&forced);
+    assert!(text.contains("missing-principal"), "{text}");
+    assert!(
+        !text.contains("shorthand-outside-resource-policy"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lint_warnings_alone_exit_zero_and_parse_errors_exit_one() {
+    let warn = scratch(
+        "warn.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}"#,
+    );
+    let output = bin().arg("lint").arg(&warn).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains(": warning: [policy] no Version"));
+
+    let broken = scratch("broken.json", r#"{"Statement": {"Effect": "Permit"}}"#);
+    let output = bin().arg("lint").arg(&broken).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output)
+            .contains("error: [policy] at $.Statement.Effect: `Permit` is not an effect"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn usage_mistakes_exit_two() {
+    for args in [
+        vec![],
+        vec!["lint"],
+        vec!["lint", "--kind", "bucket", "x.json"],
+        vec!["frobnicate"],
+        vec!["eval", "--resource", "/nonexistent/policy.json"],
+    ] {
+        let output = bin().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}");
+    }
+}
+
+fn eval(extra: &[&str]) -> Output {
+    bin()
+        .arg("eval")
+        .args(["--endpoint", &reference("vpce-endpoint-policy.json")])
+        .args(["--resource", &reference("api-resource-policy.json")])
+        .args(["--identity", &reference("caller-identity-policy.json")])
+        .args([
+            "--principal",
+            "arn:aws:sts::111122223333:assumed-role/orders-lambda-role/orders-function",
+            "--principal-tag",
+            "Project=orders",
+            "--resource-arn",
+            "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn eval_allows_the_intended_call_and_denies_another_endpoint() {
+    let allowed = eval(&["--source-vpce", "vpce-0a1b2c3d4e5f60718"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", stdout(&allowed));
+    assert!(stdout(&allowed).starts_with("ALLOW: allowed by "));
+
+    let denied = eval(&["--source-vpce", "vpce-0fffffffffffffff0"]);
+    assert_eq!(denied.status.code(), Some(1));
+    let text = stdout(&denied);
+    assert!(
+        text.starts_with(
+            "EXPLICIT DENY: explicit deny by statement 0 (Sid \"DenyOutsideExpectedEndpoint\")"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("403 AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/orders-lambda-role/orders-function is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders with an explicit deny"),
+        "{text}"
+    );
+}
