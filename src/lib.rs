@@ -8,6 +8,7 @@ mod credentials;
 mod date;
 mod error;
 mod payload;
+mod request;
 mod settings;
 mod signer;
 mod signing_key;
@@ -21,10 +22,10 @@ pub use payload::{
     Payload, EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
+pub use request::RawRequest;
 pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
 pub use signer::{
-    RawRequest, Signature, SignatureLocation, Signer, SigningOutput, SigningReport,
-    MAX_PRESIGN_EXPIRY,
+    Signature, SignatureLocation, Signer, SigningOutput, SigningReport, MAX_PRESIGN_EXPIRY,
 };
 pub use signing_key::{KeyCache, SigningKey};
 pub use string_to_sign::ALGORITHM;

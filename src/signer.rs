@@ -12,6 +12,7 @@ use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
+use crate::request::{input_of, missing_host, raw_input, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signing_key::KeyCache;
 use crate::stack::{StackBuf, StackVec};
@@ -77,39 +78,6 @@ impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// A request given as its parts, for callers without an [`http::Request`], and for paths that
-/// `http::Uri` cannot hold (raw spaces, raw UTF-8).
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use sigv4x::{Credentials, Payload, RawRequest, Signer};
-///
-/// let signer = Signer::new(Credentials::new("AKID", "SECRET", None), "us-east-1", "service");
-/// let request = RawRequest {
-///     method: "GET",
-///     path: "/example space/",
-///     query: "",
-///     headers: &[("Host", "example.amazonaws.com")],
-/// };
-/// let when = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
-/// let signed = signer.sign_raw_at(&request, Payload::Empty, when)?;
-/// for (name, value) in signed.headers() {
-///     println!("{name}: {value}");
-/// }
-/// # Ok::<(), sigv4x::SigningError>(())
-/// ```
-#[derive(Clone, Copy, Debug)]
-pub struct RawRequest<'a> {
-    /// The method, for example `GET`.
-    pub method: &'a str,
-    /// The path exactly as sent (percent-encoded or not), without the query.
-    pub path: &'a str,
-    /// The query exactly as sent, without the leading `?`; `""` for none.
-    pub query: &'a str,
-    /// Headers in the order sent; a name may repeat. Must include `Host`.
-    pub headers: &'a [(&'a str, &'a str)],
 }
 
 /// Where the signature goes.
@@ -243,33 +211,6 @@ impl fmt::Debug for Signer {
             .field("service", &self.service)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
-    }
-}
-
-/// What the canonicalization needs from a request, however it was given.
-struct Input<'r> {
-    method: &'r [u8],
-    path: &'r [u8],
-    query: &'r [u8],
-    headers: Headers<'r>,
-}
-
-#[derive(Clone, Copy)]
-enum Headers<'r> {
-    Map(&'r http::HeaderMap),
-    Pairs(&'r [(&'r str, &'r str)]),
-}
-
-impl<'r> Headers<'r> {
-    fn for_each(self, mut f: impl FnMut(&'r [u8], &'r [u8])) {
-        match self {
-            Headers::Map(map) => map
-                .iter()
-                .for_each(|(n, v)| f(n.as_str().as_bytes(), v.as_bytes())),
-            Headers::Pairs(pairs) => pairs
-                .iter()
-                .for_each(|(n, v)| f(n.as_bytes(), v.as_bytes())),
-        }
     }
 }
 
@@ -800,79 +741,4 @@ fn write_decimal(out: &mut StackBuf<8>, mut n: u64) {
         }
     }
     out.push(digits.get(i..).unwrap_or_default());
-}
-
-fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
-    let uri = request.uri();
-    Input {
-        method: request.method().as_str().as_bytes(),
-        path: uri.path().as_bytes(),
-        query: uri.query().unwrap_or_default().as_bytes(),
-        headers: Headers::Map(request.headers()),
-    }
-}
-
-/// For a request without a `Host` header, the value it will be sent with: the URI's host, with
-/// its port unless it is the scheme's default. `None` when the request has a `Host` header.
-fn missing_host<B>(request: &http::Request<B>) -> Result<Option<StackBuf<256>>, SigningError> {
-    if request.headers().contains_key(HOST) {
-        return Ok(None);
-    }
-    host_from_uri(request)
-        .map(Some)
-        .ok_or(SigningError::MissingHost)
-}
-
-fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
-    let uri = request.uri();
-    let host = uri.host()?;
-    let mut out = StackBuf::<256>::new();
-    out.push(host.as_bytes());
-    if let Some(port) = uri.port_u16() {
-        let default = match uri.scheme_str() {
-            Some("http") => Some(80),
-            Some("https") => Some(443),
-            _ => None,
-        };
-        if default != Some(port) {
-            out.push(b":");
-            out.push(port.to_string().as_bytes());
-        }
-    }
-    Some(out)
-}
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, SigningError> {
-    if !is_token(request.method.as_bytes()) {
-        return Err(SigningError::InvalidMethod);
-    }
-    let mut has_host = false;
-    for (name, value) in request.headers {
-        if !is_token(name.as_bytes()) {
-            return Err(SigningError::InvalidHeaderName {
-                name: (*name).to_owned(),
-            });
-        }
-        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(SigningError::InvalidHeaderValue {
-                name: (*name).to_owned(),
-            });
-        }
-        has_host |= name.eq_ignore_ascii_case("host");
-    }
-    if !has_host {
-        return Err(SigningError::MissingHost);
-    }
-    Ok(Input {
-        method: request.method.as_bytes(),
-        path: request.path.as_bytes(),
-        query: request.query.as_bytes(),
-        headers: Headers::Pairs(request.headers),
-    })
 }
