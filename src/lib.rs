@@ -3,18 +3,23 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+mod auth_params;
 mod canonical;
 mod credentials;
 mod date;
 mod error;
 mod payload;
+mod replay;
 mod request;
 mod settings;
 mod signer;
 mod signing_key;
 mod stack;
 mod string_to_sign;
+mod verifier;
+mod verify_error;
 
+pub use auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
 pub use credentials::{Credentials, CredentialsError};
 pub use date::AmzDate;
 pub use error::SigningError;
@@ -22,6 +27,7 @@ pub use payload::{
     Payload, EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
+pub use replay::ReplayGuard;
 pub use request::RawRequest;
 pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
 pub use signer::{
@@ -29,3 +35,5 @@ pub use signer::{
 };
 pub use signing_key::{KeyCache, SigningKey};
 pub use string_to_sign::ALGORITHM;
+pub use verifier::{KeyRecord, SecretStore, StoredKey, Verified, VerifiedPayload, Verifier};
+pub use verify_error::{Mismatch, VerifyError};

@@ -54,6 +54,32 @@ pub(crate) enum Headers<'r> {
 }
 
 impl<'r> Headers<'r> {
+    /// Calls `f` with every value of the header `name` (lower case), in the order sent.
+    pub(crate) fn values_of(self, name: &str, mut f: impl FnMut(&'r [u8])) {
+        match self {
+            Headers::Map(map) => map.get_all(name).iter().for_each(|v| f(v.as_bytes())),
+            Headers::Pairs(pairs) => pairs
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .for_each(|(_, v)| f(v.as_bytes())),
+        }
+    }
+
+    /// The only value of `name`: `Ok(None)` if absent, `Err(())` if repeated.
+    pub(crate) fn single(self, name: &str) -> Result<Option<&'r [u8]>, ()> {
+        let mut found = None;
+        let mut count = 0;
+        self.values_of(name, |v| {
+            count += 1;
+            found = Some(v);
+        });
+        if count > 1 {
+            Err(())
+        } else {
+            Ok(found)
+        }
+    }
+
     pub(crate) fn for_each(self, mut f: impl FnMut(&'r [u8], &'r [u8])) {
         match self {
             Headers::Map(map) => map

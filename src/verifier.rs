@@ -1,0 +1,852 @@
+//! The verifier: decides whether a request carries a valid SigV4 signature, through the same
+//! canonicalization code the signer uses.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::canonical::{
+    headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
+};
+use crate::date::AmzDate;
+use crate::payload::{
+    Payload, PayloadHash, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
+    STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
+};
+use crate::replay::{ReplayGuard, Seen};
+use crate::request::{input_of, is_token, Headers, Input, RawRequest};
+use crate::settings::SigningSettings;
+use crate::signer::{
+    param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
+};
+use crate::signing_key::KeyCache;
+use crate::stack::StackVec;
+use crate::string_to_sign::{write_string_to_sign, Scope};
+use crate::verify_error::{Mismatch, VerifyError};
+
+/// What a secret store knows about an access key.
+#[derive(Clone)]
+pub struct KeyRecord<'a> {
+    secret_access_key: Cow<'a, str>,
+    principal: Option<Cow<'a, str>>,
+    session_token: Option<Cow<'a, str>>,
+}
+
+impl<'a> KeyRecord<'a> {
+    /// A key known by its secret.
+    pub fn new(secret_access_key: impl Into<Cow<'a, str>>) -> Self {
+        KeyRecord {
+            secret_access_key: secret_access_key.into(),
+            principal: None,
+            session_token: None,
+        }
+    }
+
+    /// The principal (for example a role ARN) the key belongs to; handed back in [`Verified`].
+    pub fn with_principal(mut self, principal: impl Into<Cow<'a, str>>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The session token requests with this key must carry (temporary credentials).
+    pub fn with_session_token(mut self, token: impl Into<Cow<'a, str>>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
+}
+
+impl fmt::Debug for KeyRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("principal", &self.principal)
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the verifier finds the secret of an access key id.
+///
+/// Implemented for `HashMap<String, String>` (access key id → secret), for
+/// `HashMap<String, StoredKey>` (with principal and session token), and for references and
+/// `Arc`s of stores.
+pub trait SecretStore {
+    /// The record for `access_key_id`, or `None` if the key is unknown.
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>>;
+}
+
+impl SecretStore for HashMap<String, String> {
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
+        self.get(access_key_id).map(|s| KeyRecord::new(s.as_str()))
+    }
+}
+
+/// An owned key for a [`SecretStore`] map: the secret (zeroized on drop), and optionally the
+/// principal it belongs to and the session token it requires.
+#[derive(Clone)]
+pub struct StoredKey {
+    secret_access_key: Zeroizing<String>,
+    principal: Option<String>,
+    session_token: Option<Zeroizing<String>>,
+}
+
+impl StoredKey {
+    /// A key known by its secret.
+    pub fn new(secret_access_key: impl Into<String>) -> Self {
+        StoredKey {
+            secret_access_key: Zeroizing::new(secret_access_key.into()),
+            principal: None,
+            session_token: None,
+        }
+    }
+
+    /// The principal the key belongs to.
+    pub fn with_principal(mut self, principal: impl Into<String>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The session token requests with this key must carry.
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
+        self.session_token = Some(Zeroizing::new(token.into()));
+        self
+    }
+}
+
+impl fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretStore for HashMap<String, StoredKey> {
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
+        self.get(access_key_id).map(|k| KeyRecord {
+            secret_access_key: Cow::Borrowed(k.secret_access_key.as_str()),
+            principal: k.principal.as_deref().map(Cow::Borrowed),
+            session_token: k
+                .session_token
+                .as_deref()
+                .map(|t| Cow::Borrowed(t.as_str())),
+        })
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for &T {
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
+        (**self).lookup(access_key_id)
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for Arc<T> {
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
+        (**self).lookup(access_key_id)
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for Box<T> {
+    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
+        (**self).lookup(access_key_id)
+    }
+}
+
+/// What the signature covers of the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifiedPayload {
+    /// The body's SHA-256 was checked (the caller gave the body or its hash).
+    Checked,
+    /// The request declared this SHA-256 (lower-case hex) and the caller did not give the body:
+    /// the caller must check the body against it.
+    Declared([u8; 64]),
+    /// `UNSIGNED-PAYLOAD`: the body is not covered.
+    Unsigned,
+    /// An aws-chunked body (`STREAMING-…`): each chunk must be verified as it arrives, chained
+    /// from [`Verified::signature`].
+    Streaming(&'static str),
+}
+
+/// Proof that a request carried a valid signature. Only the verifier builds it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Access key id, region, service, signed headers and principal, in one allocation.
+    text: String,
+    ends: [usize; 5],
+    date: AmzDate,
+    signature: Signature,
+    presigned: bool,
+    session_token: bool,
+    payload: VerifiedPayload,
+}
+
+impl Verified {
+    fn part(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).copied().unwrap_or(0),
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The access key id that signed the request.
+    pub fn access_key_id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The credential scope.
+    pub fn scope(&self) -> CredentialScope<'_> {
+        CredentialScope {
+            access_key_id: self.part(0),
+            date: self.date.date(),
+            region: self.part(1),
+            service: self.part(2),
+        }
+    }
+
+    /// The signed header names, lower case, in order.
+    pub fn signed_headers(&self) -> impl Iterator<Item = &str> {
+        self.part(3).split(';')
+    }
+
+    /// The principal the secret store associated with the key, if any.
+    pub fn principal(&self) -> Option<&str> {
+        Some(self.part(4)).filter(|p| !p.is_empty())
+    }
+
+    /// When the request says it was signed (`X-Amz-Date`).
+    pub fn request_time(&self) -> AmzDate {
+        self.date
+    }
+
+    /// The request's signature (the seed signature of an aws-chunked body).
+    pub fn signature(&self) -> Signature {
+        self.signature
+    }
+
+    /// True for a presigned URL, false for an `Authorization` header.
+    pub fn is_presigned(&self) -> bool {
+        self.presigned
+    }
+
+    /// True if the request carried a session token (checked against the store's).
+    pub fn has_session_token(&self) -> bool {
+        self.session_token
+    }
+
+    /// What the signature covers of the body.
+    pub fn payload(&self) -> VerifiedPayload {
+        self.payload
+    }
+}
+
+impl fmt::Debug for Verified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("access_key_id", &self.access_key_id())
+            .field("scope", &self.scope())
+            .field("signed_headers", &self.part(3))
+            .field("principal", &self.principal())
+            .field("request_time", &self.date)
+            .field("presigned", &self.presigned)
+            .field("payload", &self.payload)
+            .finish()
+    }
+}
+
+/// Checks SigV4 signatures of incoming requests.
+///
+/// Strict by default: ±5 minutes of clock skew, presigned URLs valid at most 7 days,
+/// `UNSIGNED-PAYLOAD` refused, every `x-amz-*` header must be signed, only the configured
+/// regions and services accepted (none until configured).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4x::{Credentials, Payload, Signer, Verifier};
+///
+/// let store = HashMap::from([("AKID".to_string(), "SECRET".to_string())]);
+/// let verifier = Verifier::new(store).region("us-east-1").service("execute-api");
+///
+/// let signer = Signer::new(Credentials::new("AKID", "SECRET", None), "us-east-1", "execute-api");
+/// let mut request = http::Request::get("https://api.example.com/prod/orders").body(()).unwrap();
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// signer.sign_at(&mut request, Payload::Empty, now)?;
+///
+/// let ok = verifier.verify_at(&request, Payload::Empty, now)?;
+/// assert_eq!(ok.access_key_id(), "AKID");
+///
+/// let later = now + Duration::from_secs(600);
+/// let err = verifier.verify_at(&request, Payload::Empty, later).unwrap_err();
+/// assert_eq!((err.code(), err.http_status()), ("RequestTimeTooSkewed", 403));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Verifier<S> {
+    store: S,
+    regions: Vec<String>,
+    services: Vec<String>,
+    settings: SigningSettings,
+    max_skew: Duration,
+    max_expiry: Duration,
+    allow_unsigned_payload: bool,
+    unsigned_allowed: Vec<String>,
+    clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
+    replay: Option<ReplayGuard>,
+    keys: KeyCache,
+}
+
+impl<S> fmt::Debug for Verifier<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("regions", &self.regions)
+            .field("services", &self.services)
+            .field("settings", &self.settings)
+            .field("max_skew", &self.max_skew)
+            .field("max_expiry", &self.max_expiry)
+            .field("allow_unsigned_payload", &self.allow_unsigned_payload)
+            .field("replay", &self.replay)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most headers a `SignedHeaders` list may name; a longer one is refused before any work.
+const MAX_SIGNED_HEADERS: usize = 64;
+
+impl<S: SecretStore> Verifier<S> {
+    /// A verifier looking up secrets in `store`, with strict defaults.
+    pub fn new(store: S) -> Self {
+        Verifier {
+            store,
+            regions: Vec::new(),
+            services: Vec::new(),
+            settings: SigningSettings::default(),
+            max_skew: Duration::from_secs(300),
+            max_expiry: MAX_PRESIGN_EXPIRY,
+            allow_unsigned_payload: false,
+            unsigned_allowed: Vec::new(),
+            clock: Arc::new(SystemTime::now),
+            replay: None,
+            keys: KeyCache::new(1024),
+        }
+    }
+
+    /// Accepts credentials scoped to `region` (call again to accept several).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.regions.push(region.into());
+        self
+    }
+
+    /// Accepts credentials scoped to `service` (call again to accept several).
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.services.push(service.into());
+        self
+    }
+
+    /// Canonicalizes as these settings say: use [`SigningSettings::s3`] for S3-style servers
+    /// (no path normalization, single encoding, `UNSIGNED-PAYLOAD` in presigned URLs).
+    pub fn settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The largest accepted difference between `X-Amz-Date` and the server clock, in either
+    /// direction. Default 5 minutes (API Gateway); S3 allows 15.
+    pub fn max_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// The largest accepted `X-Amz-Expires` of a presigned URL. Default (and at most) 7 days.
+    pub fn max_presign_expiry(mut self, expiry: Duration) -> Self {
+        self.max_expiry = expiry.min(MAX_PRESIGN_EXPIRY);
+        self
+    }
+
+    /// Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (S3 does, over TLS). Default: refused.
+    pub fn allow_unsigned_payload(mut self, allow: bool) -> Self {
+        self.allow_unsigned_payload = allow;
+        self
+    }
+
+    /// Let the `x-amz-*` header `name` be present without being signed. By default every
+    /// `x-amz-*` header must be signed, as S3 requires, so none can be injected by a
+    /// man in the middle.
+    pub fn allow_unsigned_header(mut self, name: impl Into<String>) -> Self {
+        self.unsigned_allowed.push(name.into().to_ascii_lowercase());
+        self
+    }
+
+    /// The clock [`Verifier::verify`] reads. Default: the system clock.
+    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Refuse a header signature already accepted inside the skew window, remembering at most
+    /// `capacity` signatures. Presigned URLs are meant to be reusable until they expire and are
+    /// not tracked.
+    pub fn replay_guard(mut self, capacity: usize) -> Self {
+        self.replay = Some(ReplayGuard::new(capacity));
+        self
+    }
+
+    /// Verifies `request` against the verifier's clock.
+    ///
+    /// # Errors
+    /// A [`VerifyError`] naming the first check that failed.
+    pub fn verify<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+    ) -> Result<Verified, VerifyError> {
+        self.verify_at(request, payload, (self.clock)())
+    }
+
+    /// Verifies `request` as of `now`.
+    ///
+    /// `payload` is what the server knows of the body: [`Payload::Bytes`] or
+    /// [`Payload::Empty`] when it has the body, [`Payload::Sha256`] when it hashed it while
+    /// receiving it, [`Payload::Unsigned`] when it has not read it yet (then the request must
+    /// declare its hash in `x-amz-content-sha256` and [`Verified::payload`] says what is left to
+    /// check).
+    ///
+    /// # Errors
+    /// A [`VerifyError`] naming the first check that failed.
+    pub fn verify_at<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        // Over HTTP/2 the host travels as the URI's authority, not as a Host header.
+        let authority = request.uri().authority().map(|a| a.as_str().as_bytes());
+        self.verify_input(&input_of(request), authority, payload, now)
+    }
+
+    /// Verifies a request given as parts (see [`RawRequest`]).
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedRequest`] for a header that could not have been sent, otherwise
+    /// as [`Verifier::verify_at`].
+    pub fn verify_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        if !is_token(request.method.as_bytes()) {
+            return Err(VerifyError::MalformedRequest {
+                reason: "the method is not an HTTP token",
+            });
+        }
+        for (name, value) in request.headers {
+            if !is_token(name.as_bytes()) {
+                return Err(VerifyError::MalformedRequest {
+                    reason: "a header name is not an HTTP token",
+                });
+            }
+            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+                return Err(VerifyError::MalformedRequest {
+                    reason: "a header value contains CR, LF or NUL",
+                });
+            }
+        }
+        let input = Input {
+            method: request.method.as_bytes(),
+            path: request.path.as_bytes(),
+            query: request.query.as_bytes(),
+            headers: Headers::Pairs(request.headers),
+        };
+        self.verify_input(&input, None, payload, now)
+    }
+
+    fn verify_input(
+        &self,
+        input: &Input<'_>,
+        authority: Option<&[u8]>,
+        payload: Payload<'_>,
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let headers = input.headers;
+        let query =
+            std::str::from_utf8(input.query).map_err(|_| VerifyError::MalformedRequest {
+                reason: "the query is not UTF-8",
+            })?;
+        let mut authorization = None;
+        let mut authorizations = 0;
+        headers.values_of("authorization", |v| {
+            authorizations += 1;
+            authorization = Some(v);
+        });
+        let presigned = PresignedQuery::is_presigned(query);
+
+        // 1. The authentication parameters, from exactly one place.
+        let presigned_query;
+        let (credential, signed_headers, signature, date, token, expires) =
+            match (authorization, presigned) {
+                (None, false) => return Err(VerifyError::MissingAuthentication),
+                (Some(_), true) => return Err(VerifyError::AmbiguousAuthentication),
+                (Some(value), false) => {
+                    if authorizations > 1 {
+                        return Err(VerifyError::IncompleteSignature {
+                            reason: "The Authorization header must be given once.",
+                        });
+                    }
+                    let value = std::str::from_utf8(value).map_err(|_| {
+                        VerifyError::IncompleteSignature {
+                            reason: "The Authorization header must be ASCII.",
+                        }
+                    })?;
+                    let auth = AuthorizationHeader::parse(value)?;
+                    let date = headers
+                        .single(X_AMZ_DATE)
+                        .map_err(|()| VerifyError::MalformedDate)?
+                        .ok_or(VerifyError::MalformedDate)?;
+                    let token = headers.single(X_AMZ_SECURITY_TOKEN).map_err(|()| {
+                        VerifyError::IncompleteSignature {
+                            reason: "X-Amz-Security-Token must be given once.",
+                        }
+                    })?;
+                    let token =
+                        token.map(|t| Cow::Borrowed(std::str::from_utf8(t).unwrap_or("\u{fffd}")));
+                    (
+                        auth.credential,
+                        auth.signed_headers,
+                        auth.signature,
+                        date,
+                        token,
+                        None,
+                    )
+                }
+                (None, true) => {
+                    presigned_query = PresignedQuery::parse(query)?;
+                    let q = &presigned_query;
+                    (
+                        q.credential()?,
+                        q.signed_headers.as_ref(),
+                        q.signature.as_ref(),
+                        q.date.as_bytes(),
+                        q.security_token.clone(),
+                        Some(q.expires.as_ref()),
+                    )
+                }
+            };
+
+        // 2. Time and scope.
+        let request_time = AmzDate::parse(date).ok_or(VerifyError::MalformedDate)?;
+        if request_time.date() != credential.date {
+            return Err(VerifyError::ScopeDateMismatch);
+        }
+        if !self.regions.iter().any(|r| r == credential.region) {
+            return Err(VerifyError::WrongRegion {
+                region: credential.region.to_owned(),
+            });
+        }
+        if !self.services.iter().any(|s| s == credential.service) {
+            return Err(VerifyError::WrongService {
+                service: credential.service.to_owned(),
+            });
+        }
+        let record = self
+            .store
+            .lookup(credential.access_key_id)
+            .ok_or(VerifyError::UnknownAccessKey)?;
+        let signed_at = request_time.to_system_time();
+        let skewed = || VerifyError::RequestTimeTooSkewed {
+            request_time,
+            now,
+            max_skew: self.max_skew,
+        };
+        let valid_until = match expires {
+            None => {
+                let too_old = now
+                    .duration_since(signed_at)
+                    .is_ok_and(|d| d > self.max_skew);
+                let too_new = signed_at
+                    .duration_since(now)
+                    .is_ok_and(|d| d > self.max_skew);
+                if too_old || too_new {
+                    return Err(skewed());
+                }
+                signed_at + self.max_skew
+            }
+            Some(expires) => {
+                let seconds = parse_seconds(expires)
+                    .filter(|s| (1..=self.max_expiry.as_secs()).contains(s))
+                    .ok_or(VerifyError::InvalidExpires {
+                        max: self.max_expiry,
+                    })?;
+                if signed_at
+                    .duration_since(now)
+                    .is_ok_and(|d| d > self.max_skew)
+                {
+                    return Err(skewed());
+                }
+                let expired_at = signed_at + Duration::from_secs(seconds);
+                if now > expired_at {
+                    return Err(VerifyError::Expired { expired_at, now });
+                }
+                expired_at
+            }
+        };
+
+        // 3. The signed headers: canonical, complete, and covering every x-amz-* header.
+        let mut names: StackVec<&str, 24> = StackVec::new();
+        for name in signed_headers.split(';') {
+            let ordered = names.as_slice().last().is_none_or(|prev| *prev < name);
+            let lower = !name.bytes().any(|b| b.is_ascii_uppercase());
+            if name.is_empty() || !ordered || !lower || !is_token(name.as_bytes()) {
+                return Err(VerifyError::SignedHeadersNotCanonical);
+            }
+            if names.len() >= MAX_SIGNED_HEADERS {
+                return Err(VerifyError::IncompleteSignature {
+                    reason: "SignedHeaders names too many headers.",
+                });
+            }
+            names.push(name);
+        }
+        let is_signed = |name: &[u8]| {
+            names
+                .as_slice()
+                .binary_search_by(|n| cmp_lower(n.as_bytes(), name))
+                .is_ok()
+        };
+        if !is_signed(b"host") {
+            return Err(VerifyError::HostNotSigned);
+        }
+        let mut unsigned = None;
+        headers.for_each(|name, _| {
+            if unsigned.is_none()
+                && name.len() > 6
+                && name
+                    .get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
+                && !is_signed(name)
+                && !self
+                    .unsigned_allowed
+                    .iter()
+                    .any(|a| a.as_bytes().eq_ignore_ascii_case(name))
+            {
+                unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
+            }
+        });
+        if let Some(name) = unsigned {
+            return Err(VerifyError::HeaderNotSigned { name });
+        }
+        let mut list: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+        for name in names.as_slice() {
+            let before = list.len();
+            headers.values_of(name, |value| {
+                list.push(HeaderRef::lower(name.as_bytes(), value))
+            });
+            if list.len() == before {
+                match (*name, authority) {
+                    ("host", Some(authority)) => {
+                        list.push(HeaderRef::lower(b"host", authority));
+                    }
+                    _ => {
+                        return Err(VerifyError::SignedHeaderMissing {
+                            name: (*name).to_owned(),
+                        })
+                    }
+                }
+            }
+        }
+        sort_headers(list.as_mut_slice());
+
+        // 4. The session token.
+        match (&record.session_token, &token) {
+            (None, None) => {}
+            (Some(required), Some(given))
+                if bool::from(required.as_bytes().ct_eq(given.as_bytes())) => {}
+            _ => return Err(VerifyError::InvalidSessionToken),
+        }
+
+        // 5. The payload line.
+        let (payload_line, verified_payload) =
+            self.payload_line(headers, payload, expires.is_some())?;
+
+        // 6. The canonical request, the string to sign, the signature.
+        let mut params: StackVec<Param<'_>, 16> = StackVec::new();
+        query::split_query(input.query, &mut params, |p| {
+            expires.is_none() || !p.name_is(param::SIGNATURE.as_bytes())
+        });
+        query::sort_params(params.as_mut_slice());
+        let creq = CanonicalRequest {
+            method: input.method,
+            path: input.path,
+            path_rules: PathRules {
+                normalize: self.settings.normalize_path,
+                double_encode: self.settings.double_encode_path,
+            },
+            params: params.as_slice(),
+            headers: list.as_slice(),
+            signed_headers: signed_headers.as_bytes(),
+            payload_hash: payload_line.as_bytes(),
+        };
+        let creq_hash = creq.hash_hex();
+        let scope = Scope {
+            date: credential.date.as_bytes(),
+            region: credential.region,
+            service: credential.service,
+        };
+        let key = self.keys.get_bytes(
+            credential.access_key_id,
+            &record.secret_access_key,
+            scope.date,
+            scope.region,
+            scope.service,
+        );
+        let mac = key.sign_sink(|sink| {
+            write_string_to_sign(sink, request_time.as_bytes(), &scope, &creq_hash)
+        });
+        let expected = Signature::from_mac(&mac);
+        let matches = signature.len() == 64
+            && bool::from(expected.as_bytes().as_slice().ct_eq(signature.as_bytes()));
+        if !matches {
+            let mut sts = Vec::with_capacity(160);
+            write_string_to_sign(&mut sts, request_time.as_bytes(), &scope, &creq_hash);
+            let mut canonical_request = creq.to_text();
+            if let Some(token) = token.as_deref().filter(|t| !t.is_empty()) {
+                canonical_request = canonical_request.replace(token, "<redacted>");
+                let mut encoded = Vec::new();
+                crate::canonical::encode::write_encoded(
+                    &mut encoded,
+                    token.as_bytes(),
+                    crate::canonical::encode::Encoding::PLAIN,
+                );
+                canonical_request =
+                    canonical_request.replace(&*String::from_utf8_lossy(&encoded), "<redacted>");
+            }
+            return Err(VerifyError::SignatureDoesNotMatch(Box::new(Mismatch {
+                canonical_request,
+                string_to_sign: String::from_utf8_lossy(&sts).into_owned(),
+            })));
+        }
+
+        // 7. Replays.
+        if let (Some(guard), None) = (&self.replay, expires) {
+            match guard.check(mac, valid_until, now) {
+                Seen::New => {}
+                Seen::Replayed => return Err(VerifyError::Replayed),
+                Seen::Full => return Err(VerifyError::ReplayGuardFull),
+            }
+        }
+
+        let principal = record.principal.as_deref().unwrap_or("");
+        let parts = [
+            credential.access_key_id,
+            credential.region,
+            credential.service,
+            signed_headers,
+            principal,
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0usize; 5];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            text.push_str(part);
+            *end = text.len();
+        }
+        Ok(Verified {
+            text,
+            ends,
+            date: request_time,
+            signature: expected,
+            presigned: expires.is_some(),
+            session_token: token.is_some(),
+            payload: verified_payload,
+        })
+    }
+
+    /// The payload line of the canonical request, and what it says about the body.
+    fn payload_line<'p>(
+        &self,
+        headers: Headers<'p>,
+        payload: Payload<'p>,
+        presigned: bool,
+    ) -> Result<(PayloadHash<'p>, VerifiedPayload), VerifyError> {
+        if presigned && self.settings.presign_unsigned_payload {
+            return Ok((
+                PayloadHash::Literal(UNSIGNED_PAYLOAD),
+                VerifiedPayload::Unsigned,
+            ));
+        }
+        let declared = headers
+            .single(X_AMZ_CONTENT_SHA256)
+            .map_err(|()| VerifyError::InvalidContentSha256)?;
+        let known = match payload {
+            Payload::Empty | Payload::Bytes(_) | Payload::Sha256(_) => payload.hash(),
+            _ => None,
+        };
+        let Some(declared) = declared else {
+            if self.settings.content_sha256_header && !presigned {
+                return Err(VerifyError::MalformedRequest {
+                    reason: "Missing required header for this request: x-amz-content-sha256",
+                });
+            }
+            return match (known, payload) {
+                (Some(hash), _) => Ok((hash, VerifiedPayload::Checked)),
+                (None, Payload::Precomputed(line)) => {
+                    Ok((PayloadHash::Literal(line), VerifiedPayload::Unsigned))
+                }
+                _ => Err(VerifyError::PayloadHashUnknown),
+            };
+        };
+        if is_sha256_hex(declared) {
+            let mut hex = [0u8; 64];
+            hex.copy_from_slice(declared);
+            return match known {
+                Some(hash) if hash.as_bytes() == declared => Ok((hash, VerifiedPayload::Checked)),
+                Some(_) => Err(VerifyError::ContentSha256Mismatch),
+                None => Ok((PayloadHash::Hex(hex), VerifiedPayload::Declared(hex))),
+            };
+        }
+        let literal = [
+            UNSIGNED_PAYLOAD,
+            STREAMING_PAYLOAD,
+            STREAMING_PAYLOAD_TRAILER,
+            STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+        ]
+        .into_iter()
+        .find(|l| l.as_bytes() == declared)
+        .ok_or(VerifyError::InvalidContentSha256)?;
+        if literal == UNSIGNED_PAYLOAD {
+            if !self.allow_unsigned_payload {
+                return Err(VerifyError::UnsignedPayloadNotAllowed);
+            }
+            return Ok((PayloadHash::Literal(literal), VerifiedPayload::Unsigned));
+        }
+        Ok((
+            PayloadHash::Literal(literal),
+            VerifiedPayload::Streaming(literal),
+        ))
+    }
+}
+
+fn is_sha256_hex(v: &[u8]) -> bool {
+    v.len() == 64 && v.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A whole number of seconds: 1 to 10 ASCII digits, no sign, no spaces.
+fn parse_seconds(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn cmp_lower(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
+}

@@ -1,0 +1,334 @@
+//! Why a request was refused, with the error code and HTTP status an AWS service returns.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::date::AmzDate;
+
+/// Why the verifier refused a request. Every variant maps to the error code and HTTP status a
+/// real AWS service returns ([`VerifyError::code`], [`VerifyError::http_status`]), and to the
+/// `x-amzn-ErrorType` API Gateway sends ([`VerifyError::api_gateway_error_type`]).
+///
+/// `Display` gives a message fit to send back to the client; it never contains secret material.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The request carries no SigV4 authentication at all (no `Authorization` header, no
+    /// `X-Amz-Signature` query parameter).
+    MissingAuthentication,
+    /// The request carries both an `Authorization` header and presigned query parameters.
+    AmbiguousAuthentication,
+    /// An authentication parameter is missing, malformed or given twice.
+    IncompleteSignature {
+        /// What is wrong, for example `"Authorization header requires 'Credential' parameter."`.
+        reason: &'static str,
+    },
+    /// The algorithm is not `AWS4-HMAC-SHA256` (for example SigV4a's `AWS4-ECDSA-P256-SHA256`).
+    UnsupportedAlgorithm,
+    /// `X-Amz-Date` is missing, repeated, or not `YYYYMMDD'T'HHMMSS'Z'`.
+    MalformedDate,
+    /// The credential scope's date is not the date of `X-Amz-Date`.
+    ScopeDateMismatch,
+    /// The credential is scoped to a region this verifier does not accept.
+    WrongRegion {
+        /// The region in the credential scope.
+        region: String,
+    },
+    /// The credential is scoped to a service this verifier does not accept.
+    WrongService {
+        /// The service in the credential scope.
+        service: String,
+    },
+    /// The access key id is not known to the secret store.
+    UnknownAccessKey,
+    /// The session token is missing, unexpected, or not the one the secret store requires.
+    InvalidSessionToken,
+    /// `X-Amz-Date` is further from the server's clock than the skew window allows.
+    RequestTimeTooSkewed {
+        /// When the request says it was signed.
+        request_time: AmzDate,
+        /// The server's clock.
+        now: SystemTime,
+        /// The largest difference accepted.
+        max_skew: Duration,
+    },
+    /// A presigned URL's `X-Amz-Expires` is not a whole number of seconds within the limit.
+    InvalidExpires {
+        /// The largest expiry accepted.
+        max: Duration,
+    },
+    /// A presigned URL has expired.
+    Expired {
+        /// When it stopped being valid.
+        expired_at: SystemTime,
+        /// The server's clock.
+        now: SystemTime,
+    },
+    /// `SignedHeaders` is not in canonical form: lower case, sorted, no duplicates, no empty
+    /// names.
+    SignedHeadersNotCanonical,
+    /// `SignedHeaders` does not include `host`.
+    HostNotSigned,
+    /// A header the request carries is not signed although it must be (every `x-amz-*`
+    /// header, as S3 requires).
+    HeaderNotSigned {
+        /// The header's name.
+        name: String,
+    },
+    /// A header listed in `SignedHeaders` is not in the request.
+    SignedHeaderMissing {
+        /// The header's name.
+        name: String,
+    },
+    /// `x-amz-content-sha256` is not a SHA-256 in hex nor one of the literal payload modes.
+    InvalidContentSha256,
+    /// `x-amz-content-sha256` does not match the body.
+    ContentSha256Mismatch,
+    /// The request declares `UNSIGNED-PAYLOAD`, which this verifier does not accept.
+    UnsignedPayloadNotAllowed,
+    /// The body's hash is needed but neither given by the caller nor declared by the request.
+    PayloadHashUnknown,
+    /// The request itself is malformed (a header value with CR, LF or NUL, a bad name).
+    MalformedRequest {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The signature does not match the one the server computed.
+    SignatureDoesNotMatch(Box<Mismatch>),
+    /// The same signature was already accepted inside the skew window (replay guard).
+    Replayed,
+    /// The replay guard is full of signatures that have not yet expired; the request is
+    /// refused rather than let a replay through.
+    ReplayGuardFull,
+}
+
+/// What the server computed for a request whose signature did not match, for the client to
+/// compare with its own (AWS puts the same texts in its error message). Session token values
+/// are replaced by `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub(crate) canonical_request: String,
+    pub(crate) string_to_sign: String,
+}
+
+impl Mismatch {
+    /// The server's canonical request.
+    pub fn canonical_request(&self) -> &str {
+        &self.canonical_request
+    }
+
+    /// The server's string to sign.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+}
+
+impl fmt::Debug for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mismatch")
+            .field("string_to_sign", &self.string_to_sign)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyError {
+    /// The AWS error code for this failure, as the query-protocol services (STS, IAM, EC2) and S3
+    /// spell it: `SignatureDoesNotMatch`, `IncompleteSignature`, `MissingAuthenticationToken`,
+    /// `InvalidClientTokenId`, `RequestTimeTooSkewed`, …
+    pub fn code(&self) -> &'static str {
+        use VerifyError::*;
+        match self {
+            MissingAuthentication => "MissingAuthenticationToken",
+            AmbiguousAuthentication => "InvalidArgument",
+            IncompleteSignature { .. }
+            | UnsupportedAlgorithm
+            | MalformedDate
+            | ScopeDateMismatch
+            | InvalidExpires { .. }
+            | SignedHeadersNotCanonical
+            | HostNotSigned => "IncompleteSignature",
+            WrongRegion { .. } | WrongService { .. } | SignedHeaderMissing { .. } => {
+                "SignatureDoesNotMatch"
+            }
+            SignatureDoesNotMatch(_) => "SignatureDoesNotMatch",
+            UnknownAccessKey | InvalidSessionToken => "InvalidClientTokenId",
+            RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
+            Expired { .. } => "RequestExpired",
+            HeaderNotSigned { .. } => "AccessDenied",
+            InvalidContentSha256 => "InvalidArgument",
+            ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
+            UnsignedPayloadNotAllowed | PayloadHashUnknown => "InvalidRequest",
+            MalformedRequest { .. } => "InvalidRequest",
+            Replayed => "AccessDenied",
+            ReplayGuardFull => "ServiceUnavailable",
+        }
+    }
+
+    /// The HTTP status AWS answers with: 403 for authentication failures, 400 for malformed
+    /// requests and payload errors, 503 when the replay guard is full.
+    pub fn http_status(&self) -> u16 {
+        use VerifyError::*;
+        match self {
+            AmbiguousAuthentication
+            | InvalidContentSha256
+            | ContentSha256Mismatch
+            | UnsignedPayloadNotAllowed
+            | PayloadHashUnknown
+            | MalformedRequest { .. } => 400,
+            ReplayGuardFull => 503,
+            _ => 403,
+        }
+    }
+
+    /// The `x-amzn-ErrorType` API Gateway (REST APIs with `AWS_IAM` authorization) sends for
+    /// this failure, without the `:` suffix it appends.
+    pub fn api_gateway_error_type(&self) -> &'static str {
+        use VerifyError::*;
+        match self {
+            MissingAuthentication => "MissingAuthenticationTokenException",
+            IncompleteSignature { .. }
+            | UnsupportedAlgorithm
+            | MalformedDate
+            | InvalidExpires { .. }
+            | SignedHeadersNotCanonical
+            | HostNotSigned
+            | AmbiguousAuthentication => "IncompleteSignatureException",
+            UnknownAccessKey | InvalidSessionToken => "UnrecognizedClientException",
+            HeaderNotSigned { .. } | Replayed => "AccessDeniedException",
+            InvalidContentSha256
+            | ContentSha256Mismatch
+            | UnsignedPayloadNotAllowed
+            | PayloadHashUnknown
+            | MalformedRequest { .. } => "BadRequestException",
+            ReplayGuardFull => "ServiceUnavailableException",
+            _ => "InvalidSignatureException",
+        }
+    }
+
+    /// For [`VerifyError::SignatureDoesNotMatch`], what the server computed.
+    pub fn mismatch(&self) -> Option<&Mismatch> {
+        match self {
+            VerifyError::SignatureDoesNotMatch(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn amz(t: SystemTime) -> String {
+    AmzDate::from_unix(unix(t)).map_or_else(|| "?".into(), |d| d.as_str().to_owned())
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use VerifyError::*;
+        match self {
+            MissingAuthentication => f.write_str("Missing Authentication Token"),
+            AmbiguousAuthentication => f.write_str(
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the \
+                 Authorization header should be specified",
+            ),
+            IncompleteSignature { reason } => f.write_str(reason),
+            UnsupportedAlgorithm => f.write_str(
+                "Unsupported signing algorithm; only AWS4-HMAC-SHA256 is accepted",
+            ),
+            MalformedDate => f.write_str(
+                "X-Amz-Date must be given once, as YYYYMMDD'T'HHMMSS'Z' (ISO 8601 basic, UTC)",
+            ),
+            ScopeDateMismatch => f.write_str(
+                "Invalid credential date: the credential scope's date is not the date of X-Amz-Date",
+            ),
+            WrongRegion { region } => write!(
+                f,
+                "Credential should be scoped to a valid region, not '{}'.",
+                region.escape_debug()
+            ),
+            WrongService { service } => write!(
+                f,
+                "Credential should be scoped to correct service, not '{}'.",
+                service.escape_debug()
+            ),
+            UnknownAccessKey | InvalidSessionToken => {
+                f.write_str("The security token included in the request is invalid.")
+            }
+            RequestTimeTooSkewed {
+                request_time,
+                now,
+                max_skew,
+            } => {
+                let earlier = unix(*now) > request_time.unix_seconds();
+                let bound = if earlier {
+                    now.checked_sub(*max_skew).unwrap_or(UNIX_EPOCH)
+                } else {
+                    *now + *max_skew
+                };
+                write!(
+                    f,
+                    "Signature expired: {} is now {} than {} ({} {} {} min.)",
+                    request_time,
+                    if earlier { "earlier" } else { "later" },
+                    amz(bound),
+                    amz(*now),
+                    if earlier { "-" } else { "+" },
+                    max_skew.as_secs() / 60
+                )
+            }
+            InvalidExpires { max } => write!(
+                f,
+                "X-Amz-Expires must be a whole number of seconds from 1 to {}",
+                max.as_secs()
+            ),
+            Expired { expired_at, now } => write!(
+                f,
+                "Request has expired: it was valid until {}, and it is now {}",
+                amz(*expired_at),
+                amz(*now)
+            ),
+            SignedHeadersNotCanonical => f.write_str(
+                "SignedHeaders must list lower-case header names, sorted, each once, separated by ';'",
+            ),
+            HostNotSigned => f.write_str("SignedHeaders must include host"),
+            HeaderNotSigned { name } => write!(
+                f,
+                "There were headers present in the request which were not signed: {}",
+                name.escape_debug()
+            ),
+            SignedHeaderMissing { name } => write!(
+                f,
+                "The header {} is listed in SignedHeaders but missing from the request",
+                name.escape_debug()
+            ),
+            InvalidContentSha256 => f.write_str(
+                "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, \
+                 STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
+                 or a SHA-256 in lower-case hex",
+            ),
+            ContentSha256Mismatch => f.write_str(
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ),
+            UnsignedPayloadNotAllowed => f.write_str("UNSIGNED-PAYLOAD is not accepted here"),
+            PayloadHashUnknown => f.write_str(
+                "the request body must be given to the verifier, or declared in x-amz-content-sha256",
+            ),
+            MalformedRequest { reason } => f.write_str(reason),
+            SignatureDoesNotMatch(_) => f.write_str(
+                "The request signature we calculated does not match the signature you provided. \
+                 Check your AWS Secret Access Key and signing method. Consult the service \
+                 documentation for details.",
+            ),
+            Replayed => f.write_str("This request signature has already been used"),
+            ReplayGuardFull => f.write_str("Too many requests to check for replays; retry later"),
+        }
+    }
+}
+
+impl fmt::Debug for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VerifyError::{}({:?})", self.code(), self.to_string())
+    }
+}
+
+impl std::error::Error for VerifyError {}
