@@ -353,7 +353,10 @@ impl<S: SecretStore> Verifier<S> {
     }
 
     /// Canonicalizes as these settings say: use [`SigningSettings::s3`] for S3-style servers
-    /// (no path normalization, single encoding, `UNSIGNED-PAYLOAD` in presigned URLs).
+    /// (no path normalization, single encoding, `UNSIGNED-PAYLOAD` in presigned URLs, a required
+    /// `x-amz-content-sha256`). With `sign_session_token = false` the session token is expected
+    /// outside the signature (unsigned header, or a query parameter left out of the canonical
+    /// query), as a few services (IoT) require.
     pub fn settings(mut self, settings: SigningSettings) -> Self {
         self.settings = settings;
         self
@@ -632,6 +635,8 @@ impl<S: SecretStore> Verifier<S> {
                     .get(..6)
                     .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
                 && !is_signed(name)
+                && !(!self.settings.sign_session_token
+                    && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
                 && !self
                     .unsigned_allowed
                     .iter()
@@ -678,8 +683,11 @@ impl<S: SecretStore> Verifier<S> {
 
         // 6. The canonical request, the string to sign, the signature.
         let mut params: StackVec<Param<'_>, 16> = StackVec::new();
+        let token_signed = self.settings.sign_session_token;
         query::split_query(input.query, &mut params, |p| {
-            expires.is_none() || !p.name_is(param::SIGNATURE.as_bytes())
+            expires.is_none()
+                || !(p.name_is(param::SIGNATURE.as_bytes())
+                    || (!token_signed && p.name_is(param::SECURITY_TOKEN.as_bytes())))
         });
         query::sort_params(params.as_mut_slice());
         let creq = CanonicalRequest {
