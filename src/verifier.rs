@@ -627,21 +627,24 @@ impl<S: SecretStore> Verifier<S> {
         if !is_signed(b"host") {
             return Err(VerifyError::HostNotSigned);
         }
-        let mut unsigned = None;
-        headers.for_each(|name, _| {
-            if unsigned.is_none()
-                && name.len() > 6
+        // Every x-amz-* header must be signed, except an unsigned session token when the
+        // settings say tokens travel outside the signature, and the configured exceptions.
+        let must_be_signed = |name: &[u8]| {
+            let amz = name.len() > 6
                 && name
                     .get(..6)
-                    .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"))
-                && !is_signed(name)
-                && !(!self.settings.sign_session_token
-                    && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
-                && !self
-                    .unsigned_allowed
-                    .iter()
-                    .any(|a| a.as_bytes().eq_ignore_ascii_case(name))
-            {
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
+            let token_outside = !self.settings.sign_session_token
+                && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
+            let excepted = self
+                .unsigned_allowed
+                .iter()
+                .any(|a| a.as_bytes().eq_ignore_ascii_case(name));
+            amz && !token_outside && !excepted
+        };
+        let mut unsigned = None;
+        headers.for_each(|name, _| {
+            if unsigned.is_none() && must_be_signed(name) && !is_signed(name) {
                 unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
             }
         });
