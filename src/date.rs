@@ -19,16 +19,20 @@ impl AmzDate {
 
     /// The timestamp for `unix` seconds since 1970-01-01T00:00:00Z. `None` after 9999.
     pub fn from_unix(unix: u64) -> Option<Self> {
-        let dt = time::OffsetDateTime::from_unix_timestamp(i64::try_from(unix).ok()?).ok()?;
-        let year = u32::try_from(dt.year()).ok().filter(|y| *y <= 9999)?;
+        let days = unix / 86_400;
+        let secs = unix % 86_400;
+        let (year, month, day) = civil_from_days(days);
+        if year > 9999 {
+            return None;
+        }
         let mut text = *b"00000000T000000Z";
-        let fields: [(usize, u32, usize); 6] = [
+        let fields: [(usize, u64, usize); 6] = [
             (0, year, 4),
-            (4, u32::from(u8::from(dt.month())), 2),
-            (6, u32::from(dt.day()), 2),
-            (9, u32::from(dt.hour()), 2),
-            (11, u32::from(dt.minute()), 2),
-            (13, u32::from(dt.second()), 2),
+            (4, month, 2),
+            (6, day, 2),
+            (9, secs / 3600, 2),
+            (11, secs / 60 % 60, 2),
+            (13, secs % 60, 2),
         ];
         for (at, mut value, width) in fields {
             for slot in text.iter_mut().skip(at).take(width).rev() {
@@ -41,26 +45,29 @@ impl AmzDate {
     }
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'` strictly: exactly 16 bytes, digits where digits belong, a
-    /// real calendar date and time of day.
+    /// real calendar date (1970 or later) and time of day (no leap second).
     pub fn parse(text: &[u8]) -> Option<Self> {
         let bytes: &[u8; 16] = text.try_into().ok()?;
         if bytes[8] != b'T' || bytes[15] != b'Z' {
             return None;
         }
-        let num = |from: usize, to: usize| -> Option<u32> {
-            bytes.get(from..to)?.iter().try_fold(0u32, |acc, &b| {
-                b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        let num = |from: usize, to: usize| -> Option<u64> {
+            bytes.get(from..to)?.iter().try_fold(0u64, |acc, &b| {
+                b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
             })
         };
-        let year = i32::try_from(num(0, 4)?).ok()?;
-        let month = time::Month::try_from(u8::try_from(num(4, 6)?).ok()?).ok()?;
-        let day = u8::try_from(num(6, 8)?).ok()?;
-        let hour = u8::try_from(num(9, 11)?).ok()?;
-        let minute = u8::try_from(num(11, 13)?).ok()?;
-        let second = u8::try_from(num(13, 15)?).ok()?;
-        let date = time::Date::from_calendar_date(year, month, day).ok()?;
-        let time = time::Time::from_hms(hour, minute, second).ok()?;
-        let unix = u64::try_from(date.with_time(time).assume_utc().unix_timestamp()).ok()?;
+        let (year, month, day) = (num(0, 4)?, num(4, 6)?, num(6, 8)?);
+        let (hour, minute, second) = (num(9, 11)?, num(11, 13)?, num(13, 15)?);
+        let valid = year >= 1970
+            && (1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 60;
+        if !valid {
+            return None;
+        }
+        let unix = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
         Some(AmzDate { text: *bytes, unix })
     }
 
@@ -94,6 +101,51 @@ impl AmzDate {
     pub fn to_system_time(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(self.unix)
     }
+}
+
+fn is_leap(year: u64) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+}
+
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (1970 or later), counting in 400-year
+/// eras that start on March 1st so that the leap day falls at the end of a year.
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let year_of_era = y % 400;
+    let shifted_month = (month + 9) % 12; // March = 0
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    // 719_468 days from 0000-03-01 to 1970-01-01.
+    (era * 146_097 + day_of_era).saturating_sub(719_468)
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day) of a day count since 1970-01-01.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // March = 0
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 impl std::fmt::Debug for AmzDate {
@@ -148,6 +200,30 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn every_day_from_1970_to_2400_round_trips() {
+        let mut previous: Option<AmzDate> = None;
+        for day in 0..(430 * 366) {
+            let d = AmzDate::from_unix(day * 86_400 + 86_399).unwrap();
+            assert_eq!(AmzDate::parse(d.as_bytes()), Some(d));
+            if let Some(p) = previous {
+                assert!(p.as_str() < d.as_str(), "{p} then {d}");
+            }
+            previous = Some(d);
+        }
+        assert_eq!(
+            AmzDate::from_unix(951_782_400).unwrap().as_str(),
+            "20000229T000000Z"
+        );
+        assert_eq!(
+            AmzDate::from_unix(4_107_542_400).unwrap().as_str(),
+            "21000301T000000Z"
+        );
+        assert!(AmzDate::parse(b"21000229T000000Z").is_none()); // 2100 is not a leap year
+        assert!(AmzDate::parse(b"19691231T235959Z").is_none());
+        assert!(AmzDate::parse(b"20150830T123660Z").is_none());
     }
 
     #[test]

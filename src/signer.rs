@@ -201,6 +201,23 @@ pub struct Signer {
     keys: Arc<KeyCache>,
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
+    /// First bytes (lower case) of the unsigned header names: most headers are ruled out by
+    /// one bit test instead of a comparison with every name.
+    unsigned_first: [bool; 256],
+}
+
+fn first_bytes(settings: &SigningSettings) -> [bool; 256] {
+    let mut mask = [false; 256];
+    for name in settings.unsigned_headers.iter() {
+        if let Some(&b) = name.as_bytes().first() {
+            for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                if let Some(slot) = mask.get_mut(usize::from(c)) {
+                    *slot = true;
+                }
+            }
+        }
+    }
+    mask
 }
 
 impl fmt::Debug for Signer {
@@ -254,6 +271,7 @@ impl Signer {
             credentials,
             region,
             service,
+            unsigned_first: first_bytes(&SigningSettings::default()),
             settings: SigningSettings::default(),
             keys: Arc::new(KeyCache::new(8)),
             config_error,
@@ -262,6 +280,7 @@ impl Signer {
 
     /// The same signer with other settings.
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.unsigned_first = first_bytes(&settings);
         self.settings = settings;
         self
     }
@@ -578,7 +597,10 @@ impl Signer {
                         && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
                     || (settings.content_sha256_header
                         && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
-            if !replaced && !settings.is_unsigned(name) {
+            let maybe_unsigned = name
+                .first()
+                .is_some_and(|&b| self.unsigned_first.get(usize::from(b)) == Some(&true));
+            if !replaced && !(maybe_unsigned && settings.is_unsigned(name)) {
                 headers.push(if lower_names {
                     HeaderRef::lower(name, value)
                 } else {
