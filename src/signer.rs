@@ -600,7 +600,8 @@ impl Signer {
             let maybe_unsigned = name
                 .first()
                 .is_some_and(|&b| self.unsigned_first.get(usize::from(b)) == Some(&true));
-            if !replaced && !(maybe_unsigned && settings.is_unsigned(name)) {
+            let unsigned = maybe_unsigned && settings.is_unsigned(name);
+            if !replaced && !unsigned {
                 headers.push(if lower_names {
                     HeaderRef::lower(name, value)
                 } else {
