@@ -190,11 +190,11 @@ fn segment_s3() -> impl Strategy<Value = String> {
     ]
 }
 
-fn path_strategy(s3: bool) -> BoxedStrategy<String> {
+fn path_strategy(s3: bool, max: usize) -> BoxedStrategy<String> {
     let segments = if s3 {
-        proptest::collection::vec(segment_s3(), 0..6).boxed()
+        proptest::collection::vec(segment_s3(), 0..max).boxed()
     } else {
-        proptest::collection::vec(segment_default(), 0..6).boxed()
+        proptest::collection::vec(segment_default(), 0..max).boxed()
     };
     (segments, any::<bool>())
         .prop_map(|(segs, trailing)| {
@@ -270,7 +270,7 @@ fn query_text(allow_eq: bool) -> impl Strategy<Value = String> {
         })
 }
 
-fn query_strategy() -> impl Strategy<Value = String> {
+fn query_strategy(max: usize) -> impl Strategy<Value = String> {
     let key_pool = prop_oneof![
         2 => proptest::sample::select(vec!["a", "b", "key", "Key", "list-type", "prefix"])
             .prop_map(String::from),
@@ -282,7 +282,7 @@ fn query_strategy() -> impl Strategy<Value = String> {
         1 => key_pool,
         1 => Just(String::new()),
     ];
-    proptest::collection::vec(piece, 0..6).prop_map(|v| v.join("&"))
+    proptest::collection::vec(piece, 0..max).prop_map(|v| v.join("&"))
 }
 
 /// Header names that are not tested as ordinary headers, and why:
@@ -336,8 +336,8 @@ fn header_value() -> impl Strategy<Value = String> {
     proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
 }
 
-fn headers_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
-    proptest::collection::vec((header_name(), header_value()), 0..7).prop_flat_map(|headers| {
+fn headers_strategy(max: usize) -> impl Strategy<Value = Vec<(String, String)>> {
+    proptest::collection::vec((header_name(), header_value()), 0..max).prop_flat_map(|headers| {
         // Repeat some headers under the same name with another value.
         let n = headers.len();
         (
@@ -425,7 +425,10 @@ fn token_strategy() -> impl Strategy<Value = (Option<String>, bool)> {
     ]
 }
 
-fn case_strategy(s3: bool, presign: bool) -> impl Strategy<Value = Case> {
+/// `large` makes requests beyond the signer's inline buffers (16 headers, 16 parameters, 32
+/// path segments, 256 bytes of signed-header names), so that the spill paths are compared too.
+fn case_strategy(s3: bool, presign: bool, large: bool) -> impl Strategy<Value = Case> {
+    let (segments, params, headers) = if large { (80, 40, 40) } else { (6, 6, 7) };
     let presign = if presign {
         (1u64..=604_800, any::<bool>()).prop_map(Some).boxed()
     } else {
@@ -441,9 +444,9 @@ fn case_strategy(s3: bool, presign: bool) -> impl Strategy<Value = Case> {
     (
         method_strategy(),
         host_strategy(),
-        path_strategy(s3),
-        query_strategy(),
-        headers_strategy(),
+        path_strategy(s3, segments),
+        query_strategy(params),
+        headers_strategy(headers),
         body_strategy(),
         token_strategy(),
         scope,
@@ -631,22 +634,34 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn headers_default_settings(case in case_strategy(false, false)) {
+    fn headers_default_settings(case in case_strategy(false, false, false)) {
         check(&case)?;
     }
 
     #[test]
-    fn headers_s3_settings(case in case_strategy(true, false)) {
+    fn headers_s3_settings(case in case_strategy(true, false, false)) {
         check(&case)?;
     }
 
     #[test]
-    fn presigned_default_settings(case in case_strategy(false, true)) {
+    fn presigned_default_settings(case in case_strategy(false, true, false)) {
         check(&case)?;
     }
 
     #[test]
-    fn presigned_s3_settings(case in case_strategy(true, true)) {
+    fn presigned_s3_settings(case in case_strategy(true, true, false)) {
+        check(&case)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(Config { cases: CASES / 4, ..config() })]
+
+    #[test]
+    fn large_requests(
+        case in (any::<bool>(), any::<bool>())
+            .prop_flat_map(|(s3, presign)| case_strategy(s3, presign, true))
+    ) {
         check(&case)?;
     }
 }
