@@ -28,8 +28,9 @@ pub enum SigningError {
         /// What was asked for.
         requested: Duration,
     },
-    /// The access key id, region or service is empty or contains characters that would break
-    /// the credential scope (`/`, `,`, `=`, whitespace, control or non-ASCII characters).
+    /// The access key id, region or service is empty, longer than 128 bytes, or contains
+    /// characters that would break the credential scope or the `Authorization` header (`/`,
+    /// `,`, `=`, `"`, `\`, whitespace, control or non-ASCII characters).
     InvalidScope {
         /// Which part: `"access key id"`, `"region"` or `"service"`.
         part: &'static str,
@@ -63,12 +64,14 @@ impl fmt::Display for SigningError {
             ),
             SigningError::InvalidScope { part } => write!(
                 f,
-                "{part} must be non-empty printable ASCII without '/', ',', '=' or spaces"
+                "{part} must be 1 to 128 printable ASCII characters without '/', ',', '=', '\"', '\\' or spaces"
             ),
             SigningError::InvalidPayloadHash => {
                 f.write_str("precomputed payload value must be 1 to 128 visible ASCII characters")
             }
-            SigningError::InvalidUri => f.write_str("signed URI could not be represented"),
+            SigningError::InvalidUri => {
+                f.write_str("the presigned URL could not be built as an http::Uri")
+            }
         }
     }
 }

@@ -128,7 +128,20 @@ fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
         };
         if default != Some(port) {
             out.push(b":");
-            out.push(port.to_string().as_bytes());
+            let mut text = [0u8; 5];
+            let mut n = port;
+            let mut start = text.len();
+            loop {
+                start -= 1;
+                if let Some(d) = text.get_mut(start) {
+                    *d = b'0' + (n % 10) as u8;
+                }
+                n /= 10;
+                if n == 0 || start == 0 {
+                    break;
+                }
+            }
+            out.push(text.get(start..).unwrap_or_default());
         }
     }
     Some(out)

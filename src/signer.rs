@@ -420,6 +420,11 @@ impl Signer {
             out.push_str("://");
             out.push_str(authority.as_str());
         }
+        // The path as signed: an authority-form or asterisk-form target has no leading '/',
+        // and its canonical path gained one.
+        if !uri.path().starts_with('/') {
+            out.push('/');
+        }
         out.push_str(uri.path());
         out.push('?');
         out.push_str(&query);
@@ -590,13 +595,17 @@ impl Signer {
         let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
         let lower_names = matches!(input.headers, Headers::Map(_));
         input.headers.for_each(|name, value| {
-            let replaced = !presign
-                && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
-                    || name.eq_ignore_ascii_case(b"authorization")
-                    || (token.is_some()
-                        && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
-                    || (settings.content_sha256_header
-                        && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
+            // A token that travels outside the signature is never signed, whoever set it.
+            let token_outside = !settings.sign_session_token
+                && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
+            let replaced = token_outside
+                || !presign
+                    && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
+                        || name.eq_ignore_ascii_case(b"authorization")
+                        || (token.is_some()
+                            && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
+                        || (settings.content_sha256_header
+                            && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
             let maybe_unsigned = name
                 .first()
                 .is_some_and(|&b| self.unsigned_first.get(usize::from(b)) == Some(&true));
