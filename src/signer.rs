@@ -14,7 +14,7 @@ use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
 use crate::request::{input_of, missing_host, raw_input, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
-use crate::signing_key::KeyCache;
+use crate::signing_key::DailyKey;
 use crate::stack::{StackBuf, StackVec};
 use crate::string_to_sign::{is_scope_part, write_string_to_sign, Scope, ALGORITHM};
 
@@ -198,7 +198,7 @@ pub struct Signer {
     region: String,
     service: String,
     settings: SigningSettings,
-    keys: Arc<KeyCache>,
+    keys: Arc<DailyKey>,
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
     /// First bytes (lower case) of the unsigned header names: most headers are ruled out by
@@ -273,7 +273,7 @@ impl Signer {
             service,
             unsigned_first: first_bytes(&SigningSettings::default()),
             settings: SigningSettings::default(),
-            keys: Arc::new(KeyCache::new(8)),
+            keys: Arc::new(DailyKey::default()),
             config_error,
         }
     }
@@ -693,8 +693,7 @@ impl Signer {
         };
         let creq_hash = creq.hash_hex();
         let scope = self.scope(date);
-        let key = self.keys.get_bytes(
-            self.credentials.access_key_id(),
+        let key = self.keys.get(
             self.credentials.secret_access_key(),
             scope.date,
             scope.region,

@@ -75,6 +75,42 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// The signing key of a signer, whose access key, secret, region and service never change: only
+/// the date does, so one slot keyed by date is the whole cache (bounded by construction), and a
+/// hit is a read lock and an 8-byte comparison.
+#[derive(Default)]
+pub(crate) struct DailyKey {
+    slot: RwLock<Option<([u8; 8], SigningKey)>>,
+}
+
+impl DailyKey {
+    pub(crate) fn get(&self, secret: &str, date: &[u8], region: &str, service: &str) -> SigningKey {
+        if let Ok(slot) = self.slot.read() {
+            if let Some((day, key)) = slot.as_ref() {
+                if day.as_slice() == date {
+                    return key.clone();
+                }
+            }
+        }
+        let key = SigningKey::derive(
+            secret,
+            std::str::from_utf8(date).unwrap_or_default(),
+            region,
+            service,
+        );
+        if let (Ok(day), Ok(mut slot)) = (<[u8; 8]>::try_from(date), self.slot.write()) {
+            *slot = Some((day, key.clone()));
+        }
+        key
+    }
+}
+
+impl fmt::Debug for DailyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DailyKey { .. }")
+    }
+}
+
 struct Entry {
     access_key_id: Box<str>,
     secret: Zeroizing<Box<str>>,
@@ -328,6 +364,20 @@ mod tests {
         assert!(cache.len() <= 3);
         let entries = cache.entries.read().unwrap();
         assert!(entries.values().all(|e| &e.date == b"20150830"));
+    }
+
+    #[test]
+    fn daily_key_rederives_when_the_date_changes() {
+        let daily = DailyKey::default();
+        let a = daily.get(SECRET, b"20150830", "us-east-1", "iam");
+        let again = daily.get(SECRET, b"20150830", "us-east-1", "iam");
+        let next = daily.get(SECRET, b"20150831", "us-east-1", "iam");
+        assert_eq!(a.sign(&[b"x"]), again.sign(&[b"x"]));
+        assert_ne!(a.sign(&[b"x"]), next.sign(&[b"x"]));
+        assert_eq!(
+            next.sign(&[b"x"]),
+            SigningKey::derive(SECRET, "20150831", "us-east-1", "iam").sign(&[b"x"])
+        );
     }
 
     #[test]
