@@ -26,7 +26,7 @@ use crate::signer::{
     param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
 };
 use crate::signing_key::KeyCache;
-use crate::stack::StackVec;
+use crate::stack::{StackBuf, StackVec};
 use crate::string_to_sign::{write_string_to_sign, Scope};
 use crate::verify_error::{Mismatch, VerifyError};
 
@@ -179,8 +179,9 @@ pub enum VerifiedPayload {
 /// Proof that a request carried a valid signature. Only the verifier builds it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// Access key id, region, service, signed headers and principal, in one allocation.
-    text: String,
+    /// Access key id, region, service, signed headers and principal, side by side; on the
+    /// stack unless they are unusually long.
+    text: VerifiedText,
     ends: [usize; 5],
     date: AmzDate,
     signature: Signature,
@@ -196,7 +197,7 @@ impl Verified {
             _ => self.ends.get(i - 1).copied().unwrap_or(0),
         };
         let end = self.ends.get(i).copied().unwrap_or(start);
-        self.text.get(start..end).unwrap_or_default()
+        self.text.0.as_str().get(start..end).unwrap_or_default()
     }
 
     /// The access key id that signed the request.
@@ -263,6 +264,17 @@ impl fmt::Debug for Verified {
             .finish()
     }
 }
+
+#[derive(Clone)]
+struct VerifiedText(StackBuf<256>);
+
+impl PartialEq for VerifiedText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes() == other.0.as_bytes()
+    }
+}
+
+impl Eq for VerifiedText {}
 
 /// Checks SigV4 signatures of incoming requests.
 ///
@@ -762,11 +774,13 @@ impl<S: SecretStore> Verifier<S> {
             signed_headers,
             principal,
         ];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut text = VerifiedText(StackBuf::new());
         let mut ends = [0usize; 5];
+        let mut len = 0;
         for (end, part) in ends.iter_mut().zip(parts) {
-            text.push_str(part);
-            *end = text.len();
+            text.0.push(part.as_bytes());
+            len += part.len();
+            *end = len;
         }
         Ok(Verified {
             text,

@@ -240,3 +240,36 @@ fn request_without_host_header_with_a_port() {
         info.count_total
     );
 }
+
+/// Verifying a signed GET allocates nothing once the key is cached: the request is read in
+/// place and `Verified` keeps its strings on the stack.
+#[test]
+fn verifying_a_signed_get_does_not_allocate() {
+    use std::collections::HashMap;
+    let signer = signer();
+    let mut request = get_request();
+    signer
+        .sign_at(&mut request, Payload::Empty, at(DAY))
+        .unwrap();
+    let store = HashMap::from([(
+        "AKIDEXAMPLE".to_string(),
+        credentials().secret_access_key().to_string(),
+    )]);
+    let verifier = sigv4x::Verifier::new(store)
+        .region("us-east-1")
+        .service("execute-api");
+    verifier
+        .verify_at(&request, Payload::Empty, at(DAY))
+        .unwrap();
+    let info = measure(|| {
+        let v = verifier
+            .verify_at(&request, Payload::Empty, at(DAY))
+            .unwrap();
+        assert_eq!(v.access_key_id(), "AKIDEXAMPLE");
+    });
+    assert_eq!(
+        info.count_total, 0,
+        "verify allocated {} times",
+        info.count_total
+    );
+}
