@@ -45,6 +45,8 @@ pub(crate) struct Input<'r> {
     pub(crate) path: &'r [u8],
     pub(crate) query: &'r [u8],
     pub(crate) headers: Headers<'r>,
+    /// The `Host` value to use when the headers have none (from the URI's authority).
+    pub(crate) host: Option<&'r [u8]>,
 }
 
 #[derive(Clone, Copy)]
@@ -99,6 +101,7 @@ pub(crate) fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
         path: uri.path().as_bytes(),
         query: uri.query().unwrap_or_default().as_bytes(),
         headers: Headers::Map(request.headers()),
+        host: None,
     }
 }
 
@@ -179,5 +182,6 @@ pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, Signi
         path: request.path.as_bytes(),
         query: request.query.as_bytes(),
         headers: Headers::Pairs(request.headers),
+        host: None,
     })
 }

@@ -334,13 +334,15 @@ impl Signer {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
+        let mut input = input_of(request);
+        input.host = host.as_ref().map(StackBuf::as_bytes);
         let signed = self.run(
-            &input_of(request),
-            host.as_ref().map(StackBuf::as_bytes),
+            &input,
             &payload,
             &date,
             SignatureLocation::Headers,
             None,
+            b"",
         )?;
 
         let mut auth = StackBuf::<512>::new();
@@ -408,26 +410,26 @@ impl Signer {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
-        let fallback = host.as_ref().map(StackBuf::as_bytes);
-        let input = input_of(request);
-        let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, fallback, &payload, &date, location, None)?;
-        let query = signed.query.unwrap_or_default();
+        let mut input = input_of(request);
+        input.host = host.as_ref().map(StackBuf::as_bytes);
         let uri = request.uri();
-        let mut out = String::with_capacity(64 + uri.path().len() + query.len());
+        // The URL up to its query, so the pipeline writes the whole URL in one buffer.
+        let mut prefix = StackBuf::<256>::new();
         if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-            out.push_str(scheme);
-            out.push_str("://");
-            out.push_str(authority.as_str());
+            prefix.push(scheme.as_bytes());
+            prefix.push(b"://");
+            prefix.push(authority.as_str().as_bytes());
         }
         // The path as signed: an authority-form or asterisk-form target has no leading '/',
         // and its canonical path gained one.
         if !uri.path().starts_with('/') {
-            out.push('/');
+            prefix.push(b"/");
         }
-        out.push_str(uri.path());
-        out.push('?');
-        out.push_str(&query);
+        prefix.push(uri.path().as_bytes());
+        prefix.push(b"?");
+        let location = SignatureLocation::Query(expires_in);
+        let signed = self.run(&input, &payload, &date, location, None, prefix.as_bytes())?;
+        let out = signed.query.unwrap_or_default();
         http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
     }
 
@@ -448,11 +450,11 @@ impl Signer {
         let input = raw_input(request)?;
         let signed = self.run(
             &input,
-            None,
             &payload,
             &date,
             SignatureLocation::Headers,
             None,
+            b"",
         )?;
         let mut auth = StackBuf::<512>::new();
         self.write_authorization(&mut auth, &date, &signed);
@@ -484,7 +486,7 @@ impl Signer {
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let input = raw_input(request)?;
         let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, None, &payload, &date, location, None)?;
+        let signed = self.run(&input, &payload, &date, location, None, b"")?;
         Ok(signed.query.unwrap_or_default())
     }
 
@@ -503,21 +505,14 @@ impl Signer {
         let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
         let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
-        let fallback = host.as_ref().map(StackBuf::as_bytes);
-        let input = input_of(request);
+        let mut input = input_of(request);
+        input.host = host.as_ref().map(StackBuf::as_bytes);
         let mut report = SigningReport {
             canonical_request: String::new(),
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(
-            &input,
-            fallback,
-            &payload,
-            &date,
-            location,
-            Some(&mut report),
-        )?;
+        self.run(&input, &payload, &date, location, Some(&mut report), b"")?;
         Ok(report)
     }
 
@@ -540,7 +535,7 @@ impl Signer {
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(&input, None, &payload, &date, location, Some(&mut report))?;
+        self.run(&input, &payload, &date, location, Some(&mut report), b"")?;
         Ok(report)
     }
 
@@ -569,11 +564,11 @@ impl Signer {
     fn run(
         &self,
         input: &Input<'_>,
-        host: Option<&[u8]>,
         payload: &PayloadHash<'_>,
         date: &AmzDate,
         location: SignatureLocation,
         report: Option<&mut SigningReport>,
+        url_prefix: &[u8],
     ) -> Result<Signed, SigningError> {
         if let Some(err) = &self.config_error {
             return Err(err.clone());
@@ -618,7 +613,7 @@ impl Signer {
                 });
             }
         });
-        if let Some(host) = host {
+        if let Some(host) = input.host {
             headers.push(HeaderRef::lower(b"host", host));
         }
         if !presign {
@@ -713,7 +708,8 @@ impl Signer {
 
         // 4. Presigning: the URL's query string.
         let query = presign.then(|| {
-            let mut out = Vec::with_capacity(input.query.len() + 256);
+            let mut out = Vec::with_capacity(url_prefix.len() + input.query.len() + 320);
+            out.put(url_prefix);
             for piece in input.query.split(|&b| b == b'&') {
                 if piece.is_empty() {
                     continue;
@@ -747,7 +743,9 @@ impl Signer {
             }
             added(param::SIGNATURE, signature.as_bytes());
             out.pop();
-            String::from_utf8_lossy(&out).into_owned()
+            // Built from `&str` inputs and ASCII, so this is UTF-8 and the conversion is free.
+            String::from_utf8(out)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         });
 
         Ok(Signed {

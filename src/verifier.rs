@@ -444,8 +444,9 @@ impl<S: SecretStore> Verifier<S> {
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
         // Over HTTP/2 the host travels as the URI's authority, not as a Host header.
-        let authority = request.uri().authority().map(|a| a.as_str().as_bytes());
-        self.verify_input(&input_of(request), authority, payload, now)
+        let mut input = input_of(request);
+        input.host = request.uri().authority().map(|a| a.as_str().as_bytes());
+        self.verify_input(&input, payload, now)
     }
 
     /// Verifies a request given as parts (see [`RawRequest`]).
@@ -481,14 +482,14 @@ impl<S: SecretStore> Verifier<S> {
             path: request.path.as_bytes(),
             query: request.query.as_bytes(),
             headers: Headers::Pairs(request.headers),
+            host: None,
         };
-        self.verify_input(&input, None, payload, now)
+        self.verify_input(&input, payload, now)
     }
 
     fn verify_input(
         &self,
         input: &Input<'_>,
-        authority: Option<&[u8]>,
         payload: Payload<'_>,
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
@@ -670,7 +671,7 @@ impl<S: SecretStore> Verifier<S> {
                 list.push(HeaderRef::lower(name.as_bytes(), value))
             });
             if list.len() == before {
-                match (*name, authority) {
+                match (*name, input.host) {
                     ("host", Some(authority)) => {
                         list.push(HeaderRef::lower(b"host", authority));
                     }
