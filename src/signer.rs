@@ -232,7 +232,9 @@ impl fmt::Debug for Signer {
 }
 
 /// The result of the shared signing pipeline.
-struct Signed {
+struct Signed<'p> {
+    date: AmzDate,
+    payload: PayloadHash<'p>,
     signature: Signature,
     signed_headers: StackBuf<256>,
     /// Presigning only: the query string of the presigned URL.
@@ -331,22 +333,13 @@ impl Signer {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<Signature, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
         let mut input = input_of(request);
         input.host = host.as_ref().map(StackBuf::as_bytes);
-        let signed = self.run(
-            &input,
-            &payload,
-            &date,
-            SignatureLocation::Headers,
-            None,
-            b"",
-        )?;
+        let signed = self.run(&input, payload, time, SignatureLocation::Headers, None, b"")?;
 
         let mut auth = StackBuf::<512>::new();
-        self.write_authorization(&mut auth, &date, &signed);
+        self.write_authorization(&mut auth, &signed);
         let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
         let headers = request.headers_mut();
         if let Some(host) = host {
@@ -355,7 +348,7 @@ impl Signer {
         }
         headers.insert(
             X_AMZ_DATE_NAME,
-            HeaderValue::from_bytes(date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
+            HeaderValue::from_bytes(signed.date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
         );
         if let Some(token) = self.credentials.session_token() {
             let mut value =
@@ -364,7 +357,7 @@ impl Signer {
             headers.insert(X_AMZ_SECURITY_TOKEN_NAME, value);
         }
         if self.settings.content_sha256_header {
-            let value = HeaderValue::from_bytes(payload.as_bytes())
+            let value = HeaderValue::from_bytes(signed.payload.as_bytes())
                 .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
             headers.insert(X_AMZ_CONTENT_SHA256_NAME, value);
         }
@@ -407,8 +400,6 @@ impl Signer {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<http::Uri, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
         let mut input = input_of(request);
         input.host = host.as_ref().map(StackBuf::as_bytes);
@@ -428,7 +419,7 @@ impl Signer {
         prefix.push(uri.path().as_bytes());
         prefix.push(b"?");
         let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, &payload, &date, location, None, prefix.as_bytes())?;
+        let signed = self.run(&input, payload, time, location, None, prefix.as_bytes())?;
         let out = signed.query.unwrap_or_default();
         http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
     }
@@ -445,27 +436,18 @@ impl Signer {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let input = raw_input(request)?;
-        let signed = self.run(
-            &input,
-            &payload,
-            &date,
-            SignatureLocation::Headers,
-            None,
-            b"",
-        )?;
+        let signed = self.run(&input, payload, time, SignatureLocation::Headers, None, b"")?;
         let mut auth = StackBuf::<512>::new();
-        self.write_authorization(&mut auth, &date, &signed);
+        self.write_authorization(&mut auth, &signed);
         Ok(SigningOutput {
-            date,
+            date: signed.date,
             authorization: auth.as_str().to_owned(),
             security_token: self.credentials.session_token().map(str::to_owned),
             content_sha256: self
                 .settings
                 .content_sha256_header
-                .then(|| payload.as_str().to_owned()),
+                .then(|| signed.payload.as_str().to_owned()),
             signature: signed.signature,
         })
     }
@@ -482,11 +464,9 @@ impl Signer {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<String, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let input = raw_input(request)?;
         let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, &payload, &date, location, None, b"")?;
+        let signed = self.run(&input, payload, time, location, None, b"")?;
         Ok(signed.query.unwrap_or_default())
     }
 
@@ -502,8 +482,6 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let host = missing_host(request)?;
         let mut input = input_of(request);
         input.host = host.as_ref().map(StackBuf::as_bytes);
@@ -512,7 +490,7 @@ impl Signer {
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(&input, &payload, &date, location, Some(&mut report), b"")?;
+        self.run(&input, payload, time, location, Some(&mut report), b"")?;
         Ok(report)
     }
 
@@ -527,19 +505,18 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        let date = AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
-        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let input = raw_input(request)?;
         let mut report = SigningReport {
             canonical_request: String::new(),
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(&input, &payload, &date, location, Some(&mut report), b"")?;
+        self.run(&input, payload, time, location, Some(&mut report), b"")?;
         Ok(report)
     }
 
-    fn write_authorization(&self, out: &mut StackBuf<512>, date: &AmzDate, signed: &Signed) {
+    fn write_authorization(&self, out: &mut StackBuf<512>, signed: &Signed<'_>) {
+        let date = &signed.date;
         out.push(ALGORITHM.as_bytes());
         out.push(b" Credential=");
         out.push(self.credentials.access_key_id().as_bytes());
@@ -561,18 +538,20 @@ impl Signer {
 
     /// The pipeline every signing goes through: select and sort the signed headers, build the
     /// canonical query, hash the canonical request, sign the string to sign.
-    fn run(
+    fn run<'p>(
         &self,
         input: &Input<'_>,
-        payload: &PayloadHash<'_>,
-        date: &AmzDate,
+        payload: Payload<'p>,
+        time: SystemTime,
         location: SignatureLocation,
         report: Option<&mut SigningReport>,
         url_prefix: &[u8],
-    ) -> Result<Signed, SigningError> {
+    ) -> Result<Signed<'p>, SigningError> {
         if let Some(err) = &self.config_error {
             return Err(err.clone());
         }
+        let date = &AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = &payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let presign = match location {
             SignatureLocation::Headers => false,
             SignatureLocation::Query(expires) => {
@@ -749,6 +728,8 @@ impl Signer {
         });
 
         Ok(Signed {
+            date: *date,
+            payload: *payload,
             signature,
             signed_headers,
             query,
