@@ -4,6 +4,7 @@
 #![warn(missing_debug_implementations)]
 
 mod canonical;
+mod chunked;
 mod credentials;
 mod date;
 mod error;
@@ -14,6 +15,11 @@ mod signing_key;
 mod stack;
 mod string_to_sign;
 
+pub use chunked::{
+    encoded_length, sign_streaming_at, signature_from_hex, ChecksumAlgorithm, ChunkChain,
+    ChunkDecoder, ChunkEncodeError, ChunkEncoder, ChunkError, ChunkHeader, ChunkTail, ChunkedMode,
+    DecodeSummary, DecoderConfig, StreamingPlan, CHUNK_DATA_END, MIN_CHUNK_SIZE,
+};
 pub use credentials::{Credentials, CredentialsError};
 pub use date::AmzDate;
 pub use error::SigningError;
