@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::checksum::{base64_decode, Base64Text, Checksum, ChecksumValue};
 use super::error::excerpt;
 use super::{
-    decode_signature, ChecksumAlgorithm, ChunkChain, ChunkError, ChunkedMode, MIN_CHUNK_SIZE,
+    decode_wire_signature, ChecksumAlgorithm, ChunkChain, ChunkError, ChunkedMode, MIN_CHUNK_SIZE,
     SIGNATURE_EXTENSION, TRAILER_SIGNATURE_NAME,
 };
 
@@ -435,7 +435,7 @@ impl ChunkDecoder {
                 .ok_or(malformed.clone())?;
             (
                 size_text,
-                Some(decode_signature(hex).ok_or(malformed.clone())?),
+                Some(decode_wire_signature(hex).ok_or(malformed.clone())?),
             )
         } else {
             (body, None)
@@ -618,7 +618,8 @@ impl ChunkDecoder {
                     name: checksum_name,
                 });
             }
-            let claimed = decode_signature(value).ok_or(ChunkError::MalformedTrailer { offset })?;
+            let claimed =
+                decode_wire_signature(value).ok_or(ChunkError::MalformedTrailer { offset })?;
             let digest = std::mem::take(&mut self.trailer_hasher).finalize().into();
             if let Some(chain) = &mut self.chain {
                 let expected = chain.trailer_mac(&digest);

@@ -210,6 +210,15 @@ fn decode_signature(text: &[u8]) -> Option<[u8; 32]> {
     Some(mac)
 }
 
+/// A signature as it must appear on the wire: 64 lower-case hex digits, the only form SigV4
+/// writes. Accepting upper case would give each chunk signature many spellings.
+fn decode_wire_signature(text: &[u8]) -> Option<[u8; 32]> {
+    if !text.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    decode_signature(text)
+}
+
 /// The chain of chunk signatures: the signing key and scope of the request, and the signature
 /// that the next chunk (or trailer) is chained from, starting with the seed signature.
 ///
