@@ -5,6 +5,7 @@
 
 mod auth_params;
 mod canonical;
+mod chunked;
 mod credentials;
 mod date;
 mod error;
@@ -20,6 +21,11 @@ mod verifier;
 mod verify_error;
 
 pub use auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
+pub use chunked::{
+    encoded_length, sign_streaming_at, signature_from_hex, ChecksumAlgorithm, ChunkChain,
+    ChunkDecoder, ChunkEncodeError, ChunkEncoder, ChunkError, ChunkHeader, ChunkTail, ChunkedMode,
+    DecodeSummary, DecoderConfig, StreamingPlan, CHUNK_DATA_END, MIN_CHUNK_SIZE,
+};
 pub use credentials::{Credentials, CredentialsError};
 pub use date::AmzDate;
 pub use error::SigningError;
