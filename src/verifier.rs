@@ -14,6 +14,7 @@ use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
 use crate::canonical::{
     headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
+use crate::chunked::{ChunkChain, ChunkDecoder, ChunkError, ChunkedMode, DecoderConfig};
 use crate::date::AmzDate;
 use crate::payload::{
     Payload, PayloadHash, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
@@ -485,6 +486,109 @@ impl<S: SecretStore> Verifier<S> {
             host: None,
         };
         self.verify_input(&input, payload, now)
+    }
+
+    /// For a request verified with [`VerifiedPayload::Streaming`], the decoder that checks its
+    /// aws-chunked body as it arrives: each chunk's signature chained from the request's, the
+    /// declared length, and the trailing checksum `x-amz-trailer` announced.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sigv4x::*;
+    ///
+    /// let signer = Signer::new(Credentials::new("AKID", "SECRET", None), "us-east-1", "s3")
+    ///     .with_settings(SigningSettings::s3());
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let data = vec![7u8; 20_000];
+    /// let mut request = http::Request::put("https://bucket.s3.amazonaws.com/key").body(())?;
+    /// let plan = StreamingPlan::new(ChunkedMode::Signed, data.len() as u64, 16 * 1024);
+    /// let mut encoder = sign_streaming_at(&signer, &mut request, plan, now)?;
+    /// let mut body = Vec::new();
+    /// for chunk in data.chunks(16 * 1024) {
+    ///     encoder.encode_chunk(chunk, &mut body)?;
+    /// }
+    /// body.extend_from_slice(encoder.finish()?.as_bytes());
+    ///
+    /// let store = HashMap::from([("AKID".to_string(), "SECRET".to_string())]);
+    /// let verifier = Verifier::new(store).region("us-east-1").service("s3")
+    ///     .settings(SigningSettings::s3());
+    /// let verified = verifier.verify_at(&request, Payload::Unsigned, now)?;
+    /// let mut decoder = verifier.chunk_decoder(&request, &verified, DecoderConfig::default())?;
+    /// let mut received = Vec::new();
+    /// decoder.feed(&body, |bytes| received.extend_from_slice(bytes))?;
+    /// decoder.finish()?;
+    /// assert_eq!(received, data);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ChunkError::NotStreaming`] unless the request was verified as streaming, errors for
+    /// bad `x-amz-trailer` or `x-amz-decoded-content-length` headers, and
+    /// [`ChunkError::KeyUnavailable`] if the key has left the store since.
+    pub fn chunk_decoder<B>(
+        &self,
+        request: &http::Request<B>,
+        verified: &Verified,
+        config: DecoderConfig,
+    ) -> Result<ChunkDecoder, ChunkError> {
+        let VerifiedPayload::Streaming(value) = verified.payload() else {
+            return Err(ChunkError::NotStreaming {
+                value: format!("{:?}", verified.payload()),
+            });
+        };
+        let headers = Headers::Map(request.headers());
+        let text = |name: &str, err: ChunkError| -> Result<Option<&str>, ChunkError> {
+            match headers.single(name) {
+                Ok(None) => Ok(None),
+                Ok(Some(v)) => std::str::from_utf8(v).map(Some).map_err(|_| err),
+                Err(()) => Err(err),
+            }
+        };
+        let trailer = text(
+            "x-amz-trailer",
+            ChunkError::UnsupportedTrailer {
+                value: "(repeated or not UTF-8)".into(),
+            },
+        )?;
+        let mode = ChunkedMode::from_headers(value, trailer)?;
+        let decoded = text(
+            "x-amz-decoded-content-length",
+            ChunkError::InvalidDecodedLength,
+        )?
+        .and_then(|v| {
+            (!v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| v.parse::<u64>().ok())
+                .flatten()
+        })
+        .ok_or(ChunkError::InvalidDecodedLength)?;
+        match mode {
+            ChunkedMode::UnsignedWithTrailer(checksum) => {
+                Ok(ChunkDecoder::unsigned(checksum, decoded, config))
+            }
+            _ => {
+                let scope = verified.scope();
+                let record = self
+                    .store
+                    .lookup(scope.access_key_id)
+                    .ok_or(ChunkError::KeyUnavailable)?;
+                let key = self.keys.get(
+                    scope.access_key_id,
+                    &record.secret_access_key,
+                    scope.date,
+                    scope.region,
+                    scope.service,
+                );
+                let chain = ChunkChain::new(
+                    key,
+                    verified.request_time(),
+                    scope.region,
+                    scope.service,
+                    verified.signature(),
+                );
+                Ok(ChunkDecoder::signed(chain, mode.trailer(), decoded, config))
+            }
+        }
     }
 
     fn verify_input(

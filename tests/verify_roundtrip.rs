@@ -380,3 +380,66 @@ fn replay_guard_refuses_the_second_use_of_a_signature() {
         .verify_at(&later, Payload::Bytes(b"{}"), t0() + Duration::from_secs(2))
         .is_ok());
 }
+
+/// From a verified streaming request to a verified body: the verifier builds the chunk decoder,
+/// which chains from the request's signature; one changed byte of the body is refused, and a
+/// request that was not streamed has no decoder.
+#[test]
+fn a_verified_streaming_upload_yields_a_decoder_that_refuses_a_changed_body() {
+    use sigv4x::{sign_streaming_at, ChunkError, ChunkedMode, DecoderConfig, StreamingPlan};
+    let c = Case {
+        method: "PUT".into(),
+        path: "/bucket/key".into(),
+        query: String::new(),
+        headers: vec![],
+        body: vec![],
+        s3: true,
+        token: true,
+        presign: false,
+    };
+    let data: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+    let mut req = Request::put("https://bucket.s3.amazonaws.com/bucket/key")
+        .body(())
+        .unwrap();
+    let plan = StreamingPlan::new(ChunkedMode::Signed, data.len() as u64, 16 * 1024);
+    let mut encoder = sign_streaming_at(&signer(&c), &mut req, plan, t0()).unwrap();
+    let mut body = Vec::new();
+    for chunk in data.chunks(16 * 1024) {
+        encoder.encode_chunk(chunk, &mut body).unwrap();
+    }
+    body.extend_from_slice(encoder.finish().unwrap().as_bytes());
+
+    let v = verifier(&c);
+    let verified = v.verify_at(&req, Payload::Unsigned, t0()).unwrap();
+    assert!(matches!(verified.payload(), VerifiedPayload::Streaming(_)));
+    let mut decoder = v
+        .chunk_decoder(&req, &verified, DecoderConfig::default())
+        .unwrap();
+    let mut received = Vec::new();
+    decoder
+        .feed(&body, |b| received.extend_from_slice(b))
+        .unwrap();
+    decoder.finish().unwrap();
+    assert_eq!(received, data);
+
+    let mut forged = body.clone();
+    let at = forged.len() / 2;
+    forged[at] ^= 1;
+    let mut decoder = v
+        .chunk_decoder(&req, &verified, DecoderConfig::default())
+        .unwrap();
+    let err = decoder
+        .feed(&forged, |_| {})
+        .and_then(|()| decoder.finish().map(|_| ()));
+    assert_eq!(err.unwrap_err().code(), "SignatureDoesNotMatch");
+
+    let plain = signed(&Case {
+        presign: false,
+        ..c
+    });
+    let ok = v.verify_at(&plain, Payload::Bytes(&[]), t0()).unwrap();
+    assert!(matches!(
+        v.chunk_decoder(&plain, &ok, DecoderConfig::default()),
+        Err(ChunkError::NotStreaming { .. })
+    ));
+}

@@ -124,6 +124,11 @@ pub enum ChunkError {
         /// The header value (lossily decoded, at most 64 characters).
         value: String,
     },
+    /// `x-amz-decoded-content-length` is missing, repeated or not a whole number.
+    InvalidDecodedLength,
+    /// The access key of a verified request is no longer in the secret store, so its chunk
+    /// signatures cannot be checked.
+    KeyUnavailable,
 }
 
 impl ChunkError {
@@ -151,16 +156,18 @@ impl ChunkError {
             | ChunkError::NotStreaming { .. }
             | ChunkError::MissingTrailerHeader
             | ChunkError::UnexpectedTrailerHeader
-            | ChunkError::UnsupportedTrailer { .. } => "InvalidRequest",
+            | ChunkError::UnsupportedTrailer { .. }
+            | ChunkError::InvalidDecodedLength => "InvalidRequest",
+            ChunkError::KeyUnavailable => "InvalidAccessKeyId",
         }
     }
 
     /// The HTTP status to answer with: 403 for a signature that does not match, 400 otherwise.
     pub fn status(&self) -> StatusCode {
         match self {
-            ChunkError::ChunkSignatureMismatch { .. } | ChunkError::TrailerSignatureMismatch => {
-                StatusCode::FORBIDDEN
-            }
+            ChunkError::ChunkSignatureMismatch { .. }
+            | ChunkError::TrailerSignatureMismatch
+            | ChunkError::KeyUnavailable => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -236,6 +243,12 @@ impl fmt::Display for ChunkError {
             } => write!(
                 f,
                 "the {algorithm} you specified ({declared}) did not match the calculated checksum ({computed})"
+            ),
+            ChunkError::InvalidDecodedLength => f.write_str(
+                "x-amz-decoded-content-length must be given once, as a whole number of bytes",
+            ),
+            ChunkError::KeyUnavailable => f.write_str(
+                "The AWS access key Id you provided does not exist in our records.",
             ),
             ChunkError::NotStreaming { value } => write!(
                 f,
