@@ -623,6 +623,48 @@ impl GatewayConfig {
         })
     }
 
+    /// Reads every policy and lints it for its layer: the findings, each with the name of its
+    /// policy (see [`sigv4x_policy::lint`]).
+    ///
+    /// # Errors
+    /// As for loading: a policy that cannot be read or does not parse.
+    pub fn lint_policies(&self) -> Result<Vec<(String, sigv4x_policy::Finding)>, GatewayError> {
+        use sigv4x_policy::PolicyKind;
+        let base = self.base_dir.as_deref();
+        let mut sources: Vec<(&PolicySource, PolicyKind)> = Vec::new();
+        for api in &self.apis {
+            sources.extend(
+                api.resource_policy
+                    .iter()
+                    .map(|s| (s, PolicyKind::Resource)),
+            );
+        }
+        for endpoint in &self.endpoints {
+            sources.extend(endpoint.policy.iter().map(|s| (s, PolicyKind::VpcEndpoint)));
+        }
+        for principal in &self.principals {
+            sources.extend(
+                principal
+                    .identity_policies
+                    .iter()
+                    .map(|s| (s, PolicyKind::Identity)),
+            );
+        }
+        let mut seen: Vec<(&PolicySource, PolicyKind)> = Vec::new();
+        let mut findings = Vec::new();
+        for (source, kind) in sources {
+            if seen.contains(&(source, kind)) {
+                continue;
+            }
+            seen.push((source, kind));
+            let policy = source.load(base)?;
+            for finding in sigv4x_policy::lint(&policy, kind) {
+                findings.push((source.name(), finding));
+            }
+        }
+        Ok(findings)
+    }
+
     /// Adds an account.
     pub fn account(mut self, id: impl Into<String>, name: Option<&str>) -> Self {
         self.accounts.push(AccountConfig {

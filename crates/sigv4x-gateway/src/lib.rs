@@ -4,6 +4,7 @@
 #![warn(missing_debug_implementations)]
 
 mod audit;
+pub mod client;
 mod config;
 mod error;
 mod layer;
