@@ -540,10 +540,12 @@ impl Pipeline {
     }
 }
 
-/// The first label of an `execute-api` host name, if the host is one.
+/// The first label of an `execute-api` host name that names an API. An endpoint's own DNS
+/// name (`vpce-….execute-api.….vpce.amazonaws.com`) names none: the client then sends
+/// `x-apigw-api-id`.
 fn api_label(host: &str) -> Option<&str> {
     let (label, rest) = host.split_once('.')?;
-    rest.starts_with("execute-api.").then_some(label)
+    (rest.starts_with("execute-api.") && !label.starts_with("vpce-")).then_some(label)
 }
 
 /// `/prod/orders/7` → (`prod`, `/orders/7`).
@@ -835,6 +837,10 @@ mod tests {
         assert_eq!(
             api_label("a1b2c3d4e5-vpce-0a1b2c3d4e5f60718.execute-api.us-east-1.vpce.amazonaws.com"),
             Some("a1b2c3d4e5-vpce-0a1b2c3d4e5f60718")
+        );
+        assert_eq!(
+            api_label("vpce-0a1b2c3d4e5f60718-abcdefgh.execute-api.us-east-1.vpce.amazonaws.com"),
+            None
         );
         assert_eq!(api_label("127.0.0.1:8080"), None);
         assert_eq!(api_label("localhost"), None);
