@@ -53,16 +53,9 @@ fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
 }
 
-fn service(
-    limit: usize,
-) -> (
-    impl Service<
-        Request<Full<Bytes>>,
-        Response = Response<sigv4x_gateway::SigV4Body<Full<Bytes>>>,
-        Error = Infallible,
-    >,
-    Arc<AtomicUsize>,
-) {
+type Svc = sigv4x_gateway::SigV4Service<HashMap<String, StoredKey>, Echo>;
+
+fn service(limit: usize) -> (Svc, Arc<AtomicUsize>) {
     let keys = HashMap::from([(
         "AKIDEXAMPLE".to_string(),
         StoredKey::new("secret").with_principal(CALLER),
