@@ -2,6 +2,8 @@
 //! keys, and signing.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod load;
+
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
