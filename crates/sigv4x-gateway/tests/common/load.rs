@@ -94,7 +94,9 @@ pub async fn drive(plans: &[Vec<Shot>], connections: usize, per_connection: usiz
                             .get("x-amzn-errortype")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("");
-                        if response.status().as_u16() != shot.status || error_type != shot.error_type {
+                        if response.status().as_u16() != shot.status
+                            || error_type != shot.error_type
+                        {
                             wrong.push(format!(
                                 "{}: got {} {error_type:?}, want {} {:?}",
                                 shot.label,
@@ -140,20 +142,24 @@ pub async fn bare_hyper(body: &'static str) -> SocketAddr {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
-                let service = service_fn(move |_request: hyper::Request<hyper::body::Incoming>| async move {
-                    let ids = sigv4x_gateway::RequestIds::next();
-                    Ok::<_, Infallible>(
-                        hyper::Response::builder()
-                            .header("content-type", "application/json")
-                            .header("x-amzn-requestid", ids.request_id())
-                            .header("x-amz-apigw-id", ids.apigw_id())
-                            .body(Full::new(Bytes::from_static(body.as_bytes())))
-                            .unwrap(),
-                    )
-                });
+                let service = service_fn(
+                    move |_request: hyper::Request<hyper::body::Incoming>| async move {
+                        let ids = sigv4x_gateway::RequestIds::next();
+                        Ok::<_, Infallible>(
+                            hyper::Response::builder()
+                                .header("content-type", "application/json")
+                                .header("x-amzn-requestid", ids.request_id())
+                                .header("x-amz-apigw-id", ids.apigw_id())
+                                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                                .unwrap(),
+                        )
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
