@@ -18,9 +18,19 @@ fn available(tool: &str, probe: &mut Command, install: &str) -> bool {
         if in_ci() {
             panic!("{tool} is required in CI but not usable here: {install}");
         }
-        eprintln!(
+        let notice = format!(
             "SKIPPED: {tool} is not usable here ({install}); set CI=true to make this a failure"
         );
+        // The harness captures eprintln! of passing tests; /dev/stderr is not captured.
+        let shown = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/stderr")
+            .and_then(|mut err| {
+                std::io::Write::write_all(&mut err, format!("{notice}\n").as_bytes())
+            });
+        if shown.is_err() {
+            eprintln!("{notice}");
+        }
     }
     ok
 }
