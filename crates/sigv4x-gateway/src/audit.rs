@@ -1,0 +1,353 @@
+//! The audit log: one JSON line per request, like a CloudTrail data event, naming each layer's
+//! decision and the statement that decided.
+
+use std::collections::VecDeque;
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use serde::Serialize;
+
+use crate::config::AuditConfig;
+use crate::error::GatewayError;
+
+/// A layer of the gateway, in the order a request meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Layer {
+    /// Finding the API, the stage and the route.
+    Route,
+    /// SigV4 authentication.
+    Authentication,
+    /// The VPC endpoint policy.
+    EndpointPolicy,
+    /// The API's resource policy.
+    ResourcePolicy,
+    /// The caller's identity policies.
+    IdentityPolicy,
+    /// The route's canned response or proxy.
+    Handler,
+}
+
+impl Layer {
+    /// A short name: `route`, `authentication`, `endpoint policy`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Route => "route",
+            Layer::Authentication => "authentication",
+            Layer::EndpointPolicy => "endpoint policy",
+            Layer::ResourcePolicy => "resource policy",
+            Layer::IdentityPolicy => "identity policy",
+            Layer::Handler => "handler",
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one layer said about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Verdict {
+    /// It let the request through.
+    Allow,
+    /// A `Deny` statement applied (policy layers), or the check failed (route, authentication).
+    Deny,
+    /// A policy layer had no applicable `Allow`.
+    NoAllow,
+    /// It was not on this request's path.
+    NotConsulted,
+    /// The handler failed (the proxy target did not answer).
+    Error,
+}
+
+/// One layer's line in an [`AuditRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LayerRecord {
+    /// Which layer.
+    pub layer: Layer,
+    /// What it said.
+    pub verdict: Verdict,
+    /// The policy (or route) it consulted, when one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The statement that decided: its `Sid`, or `#index` when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// More detail (an error type, the closest statement that missed and why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One request, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AuditRecord {
+    /// When the request arrived (RFC 3339, UTC).
+    pub event_time: String,
+    /// `x-amzn-RequestId`.
+    pub request_id: String,
+    /// The listener it arrived on.
+    pub listener: String,
+    /// The VPC endpoint it came through (`aws:SourceVpce`), if any.
+    pub source_vpce: Option<String>,
+    /// The client's address.
+    pub source_ip: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The path, as sent.
+    pub path: String,
+    /// The API, when one was found.
+    pub api_id: Option<String>,
+    /// The stage, when it exists.
+    pub stage: Option<String>,
+    /// The matched route (`GET /orders/{id}`).
+    pub route: Option<String>,
+    /// The resource ARN the policies were asked about.
+    pub resource_arn: Option<String>,
+    /// The access key that signed.
+    pub access_key_id: Option<String>,
+    /// The caller, when authenticated (an STS session ARN for a role).
+    pub principal: Option<String>,
+    /// The status sent.
+    pub status: u16,
+    /// `x-amzn-ErrorType`, for a refusal.
+    pub error_type: Option<String>,
+    /// The layer whose answer the client got.
+    pub decided_by: Layer,
+    /// Why, in words.
+    pub reason: String,
+    /// Every layer's verdict, in order.
+    pub layers: Vec<LayerRecord>,
+    /// Time spent in the gateway, in microseconds (a proxy target's time included).
+    pub latency_micros: u64,
+}
+
+impl AuditRecord {
+    /// The record as one line of JSON (no newline).
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"auditError\":\"{e}\"}}"))
+    }
+
+    /// The verdict of `layer`, if it is recorded.
+    pub fn layer(&self, layer: Layer) -> Option<&LayerRecord> {
+        self.layers.iter().find(|l| l.layer == layer)
+    }
+}
+
+/// The gateway's audit log: recent records in memory, and lines written to stdout or a file by
+/// a background thread (so that writing never delays a response).
+#[derive(Clone)]
+pub struct AuditLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    memory: Mutex<VecDeque<AuditRecord>>,
+    capacity: usize,
+    writer: Mutex<Option<Writer>>,
+}
+
+struct Writer {
+    sender: mpsc::Sender<String>,
+    thread: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("capacity", &self.inner.capacity)
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditLog {
+    /// A log as `config` says; a relative file path is opened from `base`.
+    ///
+    /// # Errors
+    /// [`GatewayError::Io`] if the file cannot be opened.
+    pub fn open(config: &AuditConfig, base: Option<&Path>) -> Result<Self, GatewayError> {
+        let mut sinks: Vec<Box<dyn Write + Send>> = Vec::new();
+        if config.stdout {
+            sinks.push(Box::new(std::io::stdout()));
+        }
+        if let Some(path) = &config.file {
+            let full = match base {
+                Some(base) if path.is_relative() => base.join(path),
+                _ => path.clone(),
+            };
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&full)
+                .map_err(|source| GatewayError::Io {
+                    context: format!("cannot open audit log {}", full.display()),
+                    source,
+                })?;
+            sinks.push(Box::new(file));
+        }
+        let writer = if sinks.is_empty() {
+            None
+        } else {
+            let (sender, receiver) = mpsc::channel::<String>();
+            let thread = std::thread::Builder::new()
+                .name("sigv4x-audit".into())
+                .spawn(move || write_lines(receiver, sinks))
+                .map_err(|source| GatewayError::Io {
+                    context: "cannot start the audit log writer".into(),
+                    source,
+                })?;
+            Some(Writer { sender, thread })
+        };
+        Ok(AuditLog {
+            inner: Arc::new(Inner {
+                memory: Mutex::new(VecDeque::with_capacity(config.memory.min(1024))),
+                capacity: config.memory,
+                writer: Mutex::new(writer),
+            }),
+        })
+    }
+
+    /// A log kept only in memory.
+    pub fn in_memory(capacity: usize) -> Self {
+        AuditLog {
+            inner: Arc::new(Inner {
+                memory: Mutex::new(VecDeque::new()),
+                capacity,
+                writer: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Records one request.
+    pub fn record(&self, record: AuditRecord) {
+        if let Some(writer) = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            // The writer only goes away at shutdown; a line lost then is not worth a panic.
+            let _ = writer.sender.send(record.to_json_line());
+        }
+        if self.inner.capacity == 0 {
+            return;
+        }
+        let mut memory = self
+            .inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if memory.len() == self.inner.capacity {
+            memory.pop_front();
+        }
+        memory.push_back(record);
+    }
+
+    /// The records kept in memory, oldest first.
+    pub fn records(&self) -> Vec<AuditRecord> {
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The most recent record.
+    pub fn last(&self) -> Option<AuditRecord> {
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .back()
+            .cloned()
+    }
+
+    /// The record of the request with this `x-amzn-RequestId`.
+    pub fn find(&self, request_id: &str) -> Option<AuditRecord> {
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .rev()
+            .find(|r| r.request_id == request_id)
+            .cloned()
+    }
+
+    /// How many records are in memory.
+    pub fn len(&self) -> usize {
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// True when no record is in memory.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the records in memory.
+    pub fn clear(&self) {
+        self.inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Writes out every line recorded so far and stops the writer; later records stay in
+    /// memory only. Called by the gateway's shutdown.
+    pub fn close(&self) {
+        let writer = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(Writer { sender, thread }) = writer {
+            drop(sender);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Writes lines as they come, flushing whenever no more are waiting.
+fn write_lines(receiver: mpsc::Receiver<String>, mut sinks: Vec<Box<dyn Write + Send>>) {
+    let mut buffers: Vec<BufWriter<&mut Box<dyn Write + Send>>> =
+        sinks.iter_mut().map(BufWriter::new).collect();
+    while let Ok(line) = receiver.recv() {
+        let mut next = Some(line);
+        while let Some(line) = next {
+            for buffer in &mut buffers {
+                let _ = buffer.write_all(line.as_bytes());
+                let _ = buffer.write_all(b"\n");
+            }
+            next = receiver.try_recv().ok();
+        }
+        for buffer in &mut buffers {
+            let _ = buffer.flush();
+        }
+    }
+    for buffer in &mut buffers {
+        let _ = buffer.flush();
+    }
+}

@@ -1,0 +1,752 @@
+//! The gateway's configuration: from a TOML file, or built in code. Both produce the same
+//! [`GatewayConfig`].
+//!
+//! Policy files named in a TOML file are read relative to that file's folder.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::GatewayError;
+use crate::layer::DEFAULT_MAX_BODY_BYTES;
+
+/// Everything a gateway needs: accounts, APIs, principals, VPC endpoints, listeners, and where
+/// the audit log goes.
+///
+/// ```
+/// use sigv4x_gateway::{ApiConfig, GatewayConfig, ListenerConfig, PolicySource, RouteConfig};
+///
+/// let config = GatewayConfig::from_toml_str(r#"
+///     [[accounts]]
+///     id = "444455556666"
+///
+///     [[apis]]
+///     id = "a1b2c3d4e5"
+///     account = "444455556666"
+///     region = "us-east-1"
+///     stages = ["prod"]
+///     resource_policy = "policy.json"
+///
+///     [[apis.routes]]
+///     method = "GET"
+///     path = "/orders"
+///     response = { status = 200, body = '{"orders": []}' }
+///
+///     [[listeners]]
+///     address = "127.0.0.1:0"
+/// "#, None)?;
+/// assert_eq!(config.apis[0].routes[0].path, "/orders");
+///
+/// // The same in code.
+/// let in_code = GatewayConfig::new()
+///     .account("444455556666", None)
+///     .api(
+///         ApiConfig::new("a1b2c3d4e5", "444455556666", "us-east-1")
+///             .stage("prod")
+///             .resource_policy(PolicySource::file("policy.json"))
+///             .route(RouteConfig::respond("GET", "/orders", 200, r#"{"orders": []}"#)),
+///     )
+///     .listener(ListenerConfig::new("127.0.0.1:0".parse()?));
+/// assert_eq!(in_code.apis[0].routes[0].path, config.apis[0].routes[0].path);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct GatewayConfig {
+    /// Limits that apply to every request.
+    #[serde(default)]
+    pub settings: Settings,
+    /// Where the audit log goes.
+    #[serde(default)]
+    pub audit: AuditConfig,
+    /// The AWS accounts taking part.
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+    /// The private APIs.
+    #[serde(default)]
+    pub apis: Vec<ApiConfig>,
+    /// The callers, by access key.
+    #[serde(default)]
+    pub principals: Vec<PrincipalConfig>,
+    /// The interface VPC endpoints requests can arrive through.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointConfig>,
+    /// The addresses to listen on; each stands for one endpoint, or for outside any endpoint.
+    #[serde(default)]
+    pub listeners: Vec<ListenerConfig>,
+    /// The folder relative policy paths are read from.
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// Limits that apply to every request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The largest request body accepted, in bytes. Default 10 MB (API Gateway's limit).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// The largest accepted difference between `X-Amz-Date` and the gateway's clock, in
+    /// seconds. Default 300 (API Gateway's ±5 minutes).
+    #[serde(default = "default_skew")]
+    pub max_skew_seconds: u64,
+    /// How long a graceful shutdown waits for requests in flight, in milliseconds. Default
+    /// 5000.
+    #[serde(default = "default_drain")]
+    pub shutdown_grace_ms: u64,
+}
+
+fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+fn default_skew() -> u64 {
+    300
+}
+fn default_drain() -> u64 {
+    5000
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_body_bytes: default_max_body(),
+            max_skew_seconds: default_skew(),
+            shutdown_grace_ms: default_drain(),
+        }
+    }
+}
+
+/// Where the audit log (one JSON line per request) goes. The gateway also keeps the most recent
+/// records in memory, for tests ([`crate::AuditLog`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuditConfig {
+    /// Write each line to standard output.
+    #[serde(default)]
+    pub stdout: bool,
+    /// Append each line to this file (relative to the configuration file's folder).
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// How many records to keep in memory (the oldest are dropped). Default 10 000; 0 keeps
+    /// none.
+    #[serde(default = "default_memory")]
+    pub memory: usize,
+}
+
+fn default_memory() -> usize {
+    10_000
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            stdout: false,
+            file: None,
+            memory: default_memory(),
+        }
+    }
+}
+
+/// An AWS account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountConfig {
+    /// The 12-digit account id.
+    pub id: String,
+    /// A name for people (e.g. "caller (A)").
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Where a policy document comes from. In TOML it is a file path.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "PathBuf")]
+#[non_exhaustive]
+pub enum PolicySource {
+    /// A JSON file; a relative path is read from the configuration's folder.
+    File(PathBuf),
+    /// The JSON text itself, with a name to show in decisions.
+    Json {
+        /// The name decisions and the audit log show.
+        name: String,
+        /// The policy document.
+        text: String,
+    },
+}
+
+impl From<PathBuf> for PolicySource {
+    fn from(path: PathBuf) -> Self {
+        PolicySource::File(path)
+    }
+}
+
+impl PolicySource {
+    /// A policy file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        PolicySource::File(path.into())
+    }
+
+    /// A policy given as JSON text, known as `name`.
+    pub fn json(name: impl Into<String>, text: impl Into<String>) -> Self {
+        PolicySource::Json {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The name shown in decisions: the file's name, or the given name.
+    pub fn name(&self) -> String {
+        match self {
+            PolicySource::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            PolicySource::Json { name, .. } => name.clone(),
+        }
+    }
+
+    /// Reads and parses the policy.
+    pub(crate) fn load(&self, base: Option<&Path>) -> Result<sigv4x_policy::Policy, GatewayError> {
+        let (text, source_name) = match self {
+            PolicySource::File(path) => {
+                let full = match base {
+                    Some(base) if path.is_relative() => base.join(path),
+                    _ => path.clone(),
+                };
+                let text = std::fs::read_to_string(&full).map_err(|source| GatewayError::Read {
+                    path: full.clone(),
+                    source,
+                })?;
+                (text, full.display().to_string())
+            }
+            PolicySource::Json { name, text } => (text.clone(), name.clone()),
+        };
+        sigv4x_policy::Policy::parse(&text)
+            .map_err(|error| GatewayError::Policy { source_name, error })
+    }
+}
+
+/// A private REST API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ApiConfig {
+    /// The API id (the first label of `{id}.execute-api.{region}.amazonaws.com`).
+    pub id: String,
+    /// The account that owns the API.
+    pub account: String,
+    /// Its region (the one requests must be signed for).
+    pub region: String,
+    /// The deployed stages.
+    pub stages: Vec<String>,
+    /// The resource policy. A private API cannot be deployed without one, so it is required.
+    #[serde(default)]
+    pub resource_policy: Option<PolicySource>,
+    /// The routes: method and path template, and what answers.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+}
+
+impl ApiConfig {
+    /// An API with no stages and routes yet.
+    pub fn new(
+        id: impl Into<String>,
+        account: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        ApiConfig {
+            id: id.into(),
+            account: account.into(),
+            region: region.into(),
+            stages: Vec::new(),
+            resource_policy: None,
+            routes: Vec::new(),
+        }
+    }
+
+    /// Adds a deployed stage.
+    pub fn stage(mut self, stage: impl Into<String>) -> Self {
+        self.stages.push(stage.into());
+        self
+    }
+
+    /// Sets the resource policy.
+    pub fn resource_policy(mut self, policy: PolicySource) -> Self {
+        self.resource_policy = Some(policy);
+        self
+    }
+
+    /// Adds a route.
+    pub fn route(mut self, route: RouteConfig) -> Self {
+        self.routes.push(route);
+        self
+    }
+}
+
+/// How a route authenticates callers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum Authorization {
+    /// SigV4 (`AWS_IAM`): the default.
+    #[default]
+    #[serde(rename = "AWS_IAM")]
+    AwsIam,
+    /// No authentication (`NONE`): the caller is anonymous, and only the policies decide.
+    #[serde(rename = "NONE")]
+    None,
+}
+
+/// One route: a method (or `ANY`) and a path template under the stage, and what answers it.
+///
+/// Path templates are `/`-separated; a segment `{name}` matches any one segment and a final
+/// `{name+}` any rest of the path. When several routes match, the one with more literal
+/// segments wins, then a non-greedy one, then an exact method over `ANY`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RouteConfig {
+    /// `GET`, `POST`, … or `ANY`.
+    #[serde(default = "any")]
+    pub method: String,
+    /// The path template under the stage, e.g. `/orders/{id}`.
+    pub path: String,
+    /// How callers authenticate. Default `AWS_IAM`.
+    #[serde(default)]
+    pub authorization: Authorization,
+    /// A canned response.
+    #[serde(default)]
+    pub response: Option<CannedResponse>,
+    /// Or a local URL to proxy to (`http://127.0.0.1:9000/base`): the request's path under the
+    /// stage is appended, with its query.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// How long the proxy target may take, in milliseconds. Default 29 000 (API Gateway's
+    /// integration timeout).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+}
+
+fn any() -> String {
+    "ANY".to_owned()
+}
+
+impl RouteConfig {
+    /// A route answering with a fixed status and JSON body.
+    pub fn respond(
+        method: impl Into<String>,
+        path: impl Into<String>,
+        status: u16,
+        body: impl Into<String>,
+    ) -> Self {
+        RouteConfig {
+            method: method.into(),
+            path: path.into(),
+            authorization: Authorization::AwsIam,
+            response: Some(CannedResponse {
+                status,
+                body: body.into(),
+                content_type: default_content_type(),
+                headers: BTreeMap::new(),
+            }),
+            proxy: None,
+            timeout_ms: None,
+        }
+    }
+
+    /// A route proxying to a local URL.
+    pub fn proxy(
+        method: impl Into<String>,
+        path: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        RouteConfig {
+            method: method.into(),
+            path: path.into(),
+            authorization: Authorization::AwsIam,
+            response: None,
+            proxy: Some(url.into()),
+            timeout_ms: None,
+        }
+    }
+
+    /// Sets how callers authenticate.
+    pub fn authorization(mut self, authorization: Authorization) -> Self {
+        self.authorization = authorization;
+        self
+    }
+}
+
+/// A fixed answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CannedResponse {
+    /// The status. Default 200.
+    #[serde(default = "ok")]
+    pub status: u16,
+    /// The body. Default empty.
+    #[serde(default)]
+    pub body: String,
+    /// `Content-Type`. Default `application/json`.
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    /// More headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+fn ok() -> u16 {
+    200
+}
+fn default_content_type() -> String {
+    "application/json".to_owned()
+}
+
+/// A caller: an access key, its secret, and who it is.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PrincipalConfig {
+    /// The access key id.
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+    /// The session token requests must carry (temporary credentials, as a Lambda function's
+    /// role has).
+    #[serde(default)]
+    pub session_token: Option<String>,
+    /// The IAM user or role ARN.
+    pub arn: String,
+    /// For a role: the session name. The caller is then the STS session
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, as API Gateway reports it.
+    #[serde(default)]
+    pub session_name: Option<String>,
+    /// Tags of the user or role, and session tags (`aws:PrincipalTag/…`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The identity policies attached to the user or role.
+    #[serde(default)]
+    pub identity_policies: Vec<PolicySource>,
+}
+
+impl std::fmt::Debug for PrincipalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrincipalConfig")
+            .field("access_key_id", &self.access_key_id)
+            .field("arn", &self.arn)
+            .field("session_name", &self.session_name)
+            .field("tags", &self.tags)
+            .field("identity_policies", &self.identity_policies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PrincipalConfig {
+    /// A caller with long-term keys.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        arn: impl Into<String>,
+    ) -> Self {
+        PrincipalConfig {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+            arn: arn.into(),
+            session_name: None,
+            tags: BTreeMap::new(),
+            identity_policies: Vec::new(),
+        }
+    }
+
+    /// Temporary credentials: a session of the role, with the token requests must carry.
+    pub fn session(mut self, session_name: impl Into<String>, token: Option<String>) -> Self {
+        self.session_name = Some(session_name.into());
+        self.session_token = token;
+        self
+    }
+
+    /// Adds a principal tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// Attaches an identity policy.
+    pub fn identity_policy(mut self, policy: PolicySource) -> Self {
+        self.identity_policies.push(policy);
+        self
+    }
+}
+
+/// An interface VPC endpoint for `execute-api`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct EndpointConfig {
+    /// `vpce-…`.
+    pub id: String,
+    /// The account that owns it.
+    pub owner: String,
+    /// Its VPC (`vpc-…`), given to policies as `aws:SourceVpc`.
+    #[serde(default)]
+    pub vpc: Option<String>,
+    /// The endpoint policy; without one, AWS's default policy allows everything.
+    #[serde(default)]
+    pub policy: Option<PolicySource>,
+    /// The endpoint's tags. Recorded and shown, but not given to policies as
+    /// `aws:ResourceTag/…`: API Gateway documents no such key for `execute-api:Invoke`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl EndpointConfig {
+    /// An endpoint with AWS's default (full access) policy.
+    pub fn new(id: impl Into<String>, owner: impl Into<String>) -> Self {
+        EndpointConfig {
+            id: id.into(),
+            owner: owner.into(),
+            vpc: None,
+            policy: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the endpoint policy.
+    pub fn policy(mut self, policy: PolicySource) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Sets the VPC.
+    pub fn vpc(mut self, vpc: impl Into<String>) -> Self {
+        self.vpc = Some(vpc.into());
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// A listening address. Arrival on it stands for arrival through `endpoint` (so
+/// `aws:SourceVpce` is that endpoint's id), or from outside any endpoint when there is none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ListenerConfig {
+    /// The address, e.g. `127.0.0.1:8443`; port 0 picks a free port.
+    pub address: SocketAddr,
+    /// The VPC endpoint requests on this address come through.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The API a request means when neither its `Host` (`{api-id}.execute-api.…`) nor an
+    /// `x-apigw-api-id` header names one. Not needed when there is only one API.
+    #[serde(default)]
+    pub api: Option<String>,
+}
+
+impl ListenerConfig {
+    /// A listener outside any endpoint.
+    pub fn new(address: SocketAddr) -> Self {
+        ListenerConfig {
+            address,
+            endpoint: None,
+            api: None,
+        }
+    }
+
+    /// Requests on this listener come through `endpoint`.
+    pub fn through(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The API requests mean by default.
+    pub fn default_api(mut self, api: impl Into<String>) -> Self {
+        self.api = Some(api.into());
+        self
+    }
+}
+
+impl GatewayConfig {
+    /// An empty configuration.
+    pub fn new() -> Self {
+        GatewayConfig::default()
+    }
+
+    /// Parses TOML; relative policy paths will be read from `base_dir` (or the current folder).
+    ///
+    /// # Errors
+    /// [`GatewayError::Toml`] for text that is not TOML of this shape.
+    pub fn from_toml_str(text: &str, base_dir: Option<&Path>) -> Result<Self, GatewayError> {
+        let mut config: GatewayConfig = toml::from_str(text).map_err(|e| GatewayError::Toml {
+            path: None,
+            message: e.to_string(),
+        })?;
+        config.base_dir = base_dir.map(Path::to_path_buf);
+        Ok(config)
+    }
+
+    /// Reads a TOML file; relative paths in it are read from its folder.
+    ///
+    /// # Errors
+    /// [`GatewayError::Read`] if the file cannot be read, [`GatewayError::Toml`] if it does not
+    /// parse.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, GatewayError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| GatewayError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        });
+        GatewayConfig::from_toml_str(&text, base).map_err(|e| match e {
+            GatewayError::Toml { message, .. } => GatewayError::Toml {
+                path: Some(path.to_path_buf()),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Reads every policy and lints it for its layer: the findings, each with the name of its
+    /// policy (see [`sigv4x_policy::lint`]).
+    ///
+    /// # Errors
+    /// As for loading: a policy that cannot be read or does not parse.
+    pub fn lint_policies(&self) -> Result<Vec<(String, sigv4x_policy::Finding)>, GatewayError> {
+        use sigv4x_policy::PolicyKind;
+        let base = self.base_dir.as_deref();
+        let mut sources: Vec<(&PolicySource, PolicyKind)> = Vec::new();
+        for api in &self.apis {
+            sources.extend(
+                api.resource_policy
+                    .iter()
+                    .map(|s| (s, PolicyKind::Resource)),
+            );
+        }
+        for endpoint in &self.endpoints {
+            sources.extend(endpoint.policy.iter().map(|s| (s, PolicyKind::VpcEndpoint)));
+        }
+        for principal in &self.principals {
+            sources.extend(
+                principal
+                    .identity_policies
+                    .iter()
+                    .map(|s| (s, PolicyKind::Identity)),
+            );
+        }
+        let mut seen: Vec<(&PolicySource, PolicyKind)> = Vec::new();
+        let mut findings = Vec::new();
+        for (source, kind) in sources {
+            if seen.contains(&(source, kind)) {
+                continue;
+            }
+            seen.push((source, kind));
+            let policy = source.load(base)?;
+            for finding in sigv4x_policy::lint(&policy, kind) {
+                findings.push((source.name(), finding));
+            }
+        }
+        Ok(findings)
+    }
+
+    /// Adds an account.
+    pub fn account(mut self, id: impl Into<String>, name: Option<&str>) -> Self {
+        self.accounts.push(AccountConfig {
+            id: id.into(),
+            name: name.map(str::to_owned),
+        });
+        self
+    }
+
+    /// Adds an API.
+    pub fn api(mut self, api: ApiConfig) -> Self {
+        self.apis.push(api);
+        self
+    }
+
+    /// Adds a principal.
+    pub fn principal(mut self, principal: PrincipalConfig) -> Self {
+        self.principals.push(principal);
+        self
+    }
+
+    /// Adds a VPC endpoint.
+    pub fn endpoint(mut self, endpoint: EndpointConfig) -> Self {
+        self.endpoints.push(endpoint);
+        self
+    }
+
+    /// Adds a listener.
+    pub fn listener(mut self, listener: ListenerConfig) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// Sets the audit log's destinations.
+    pub fn audit(mut self, audit: AuditConfig) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// Sets the folder relative paths are read from.
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Moves every listener to port 0 on its own IP, so that tests and examples can run beside
+    /// each other (and beside a gateway using the configured ports). Ask the running gateway
+    /// for the ports it got.
+    pub fn with_ephemeral_ports(mut self) -> Self {
+        for listener in &mut self.listeners {
+            listener.address.set_port(0);
+        }
+        self
+    }
+
+    /// The audit settings: stdout off, no file, and `memory` records kept in memory.
+    pub fn audit_in_memory(mut self, memory: usize) -> Self {
+        self.audit = AuditConfig {
+            stdout: false,
+            file: None,
+            memory,
+        };
+        self
+    }
+}
+
+impl AuditConfig {
+    /// Lines to standard output, plus `memory` records in memory.
+    pub fn stdout(memory: usize) -> Self {
+        AuditConfig {
+            stdout: true,
+            file: None,
+            memory,
+        }
+    }
+
+    /// Lines appended to `path`, plus `memory` records in memory.
+    pub fn file(path: impl Into<PathBuf>, memory: usize) -> Self {
+        AuditConfig {
+            stdout: false,
+            file: Some(path.into()),
+            memory,
+        }
+    }
+}

@@ -1,0 +1,848 @@
+//! The gateway's request path: the configuration compiled into lookup tables, and each request
+//! taken through the layers in order.
+//!
+//! # The order, and why
+//! 1. **Route**: the API (from `Host: {api-id}.execute-api.…`, `Host: {api-id}-{vpce-id}.…`,
+//!    the `x-apigw-api-id` header, or the listener's default), the stage, then the method and
+//!    path. API Gateway answers a request that matches no route with
+//!    `403 MissingAuthenticationTokenException` before looking at credentials, so this comes
+//!    first; a request naming no API reachable here gets `403 ForbiddenException`.
+//! 2. **Authentication**: SigV4 (for `AWS_IAM` routes) over the whole body, ±5 minutes.
+//! 3. **Authorization**: the VPC endpoint policy, the resource policy and the caller's identity
+//!    policies, decided together as IAM does (one [`Authorizer`] decision; an explicit deny in
+//!    any wins, then each required layer must allow). On AWS these run after authentication,
+//!    in one evaluation, so one decision is the faithful model.
+//! 4. **Handler**: the route's canned response or proxy target.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::Full;
+use sigv4x::{Payload, StoredKey, Verifier};
+use sigv4x_policy::{
+    Authorizer, Decision, Determinant, LayerVerdict, Miss, NamedPolicy, PolicyKind, RequestContext,
+};
+
+use crate::audit::{AuditLog, AuditRecord, Layer, LayerRecord, Verdict};
+use crate::config::{Authorization, GatewayConfig, PolicySource};
+use crate::error::GatewayError;
+use crate::layer::{buffer_body, BoxError};
+use crate::proxy::{ProxyError, ProxyTarget};
+use crate::response::{Refusal, RequestIds};
+use crate::route::Template;
+
+/// `x-apigw-api-id`: names the API when the host does not (a private API called through an
+/// endpoint without private DNS).
+const API_ID_HEADER: &str = "x-apigw-api-id";
+
+enum Action {
+    Canned {
+        status: StatusCode,
+        body: Bytes,
+        headers: http::HeaderMap,
+    },
+    Proxy(ProxyTarget),
+}
+
+struct Route {
+    /// `None` for `ANY`.
+    method: Option<Method>,
+    template: Template,
+    display: String,
+    authorization: Authorization,
+    action: Action,
+}
+
+struct Api {
+    id: String,
+    account: String,
+    region: String,
+    stages: Vec<String>,
+    routes: Vec<Route>,
+    verifier: Verifier<Arc<HashMap<String, StoredKey>>>,
+}
+
+struct Principal {
+    /// The caller as API Gateway reports it: the STS session ARN for a role session.
+    caller: String,
+    tags: Vec<(String, String)>,
+}
+
+struct Endpoint {
+    id: String,
+    vpc: Option<String>,
+    tags: BTreeMap<String, String>,
+}
+
+/// What a connection knows about where it arrived.
+#[derive(Clone, Debug)]
+pub(crate) struct Arrival {
+    pub(crate) listener: SocketAddr,
+    pub(crate) peer: SocketAddr,
+    pub(crate) endpoint: Option<usize>,
+    pub(crate) default_api: Option<usize>,
+}
+
+type AuthorizerKey = (usize, Option<usize>, Option<usize>);
+
+/// The compiled configuration.
+pub(crate) struct Pipeline {
+    apis: Vec<Api>,
+    principals: Vec<Principal>,
+    by_access_key: HashMap<String, usize>,
+    endpoints: Vec<Endpoint>,
+    authorizers: HashMap<AuthorizerKey, Authorizer>,
+    max_body: usize,
+    pub(crate) audit: AuditLog,
+}
+
+fn load(source: &PolicySource, base: Option<&Path>) -> Result<NamedPolicy, GatewayError> {
+    Ok(NamedPolicy::new(source.name(), source.load(base)?))
+}
+
+impl Pipeline {
+    pub(crate) fn compile(config: &GatewayConfig, audit: AuditLog) -> Result<Self, GatewayError> {
+        let base = config.base_dir.as_deref();
+        let accounts: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+        let known_account = |id: &str, what: &str| -> Result<(), GatewayError> {
+            if !sigv4x_policy::is_account_id(id) {
+                return Err(GatewayError::invalid(format!(
+                    "{what}: {id:?} is not a 12-digit account id"
+                )));
+            }
+            if !accounts.is_empty() && !accounts.contains(&id) {
+                return Err(GatewayError::invalid(format!(
+                    "{what}: account {id} is not listed under [[accounts]]"
+                )));
+            }
+            Ok(())
+        };
+
+        // Principals and their keys.
+        let mut keys = HashMap::new();
+        let mut principals = Vec::new();
+        let mut identity = Vec::new();
+        let mut by_access_key = HashMap::new();
+        for p in &config.principals {
+            let what = format!("principal {}", p.access_key_id);
+            let arn = sigv4x_policy::Arn::parse(&p.arn).ok_or_else(|| {
+                GatewayError::invalid(format!("{what}: {:?} is not an ARN", p.arn))
+            })?;
+            known_account(arn.account, &what)?;
+            let caller = match (&p.session_name, arn.resource.strip_prefix("role/")) {
+                (Some(session), Some(role_path)) => {
+                    let role = role_path.rsplit('/').next().unwrap_or(role_path);
+                    format!(
+                        "arn:{}:sts::{}:assumed-role/{role}/{session}",
+                        arn.partition, arn.account
+                    )
+                }
+                (Some(_), None) => {
+                    return Err(GatewayError::invalid(format!(
+                        "{what}: session_name is for roles, and {} is not a role",
+                        p.arn
+                    )))
+                }
+                (None, _) => p.arn.clone(),
+            };
+            let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(&caller);
+            if let Some(token) = &p.session_token {
+                key = key.with_session_token(token.clone());
+            }
+            if keys.insert(p.access_key_id.clone(), key).is_some() {
+                return Err(GatewayError::invalid(format!("{what} is configured twice")));
+            }
+            let policies = p
+                .identity_policies
+                .iter()
+                .map(|s| load(s, base))
+                .collect::<Result<Vec<_>, _>>()?;
+            by_access_key.insert(p.access_key_id.clone(), principals.len());
+            identity.push(policies);
+            principals.push(Principal {
+                caller,
+                tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            });
+        }
+        let keys = Arc::new(keys);
+
+        // Endpoints.
+        let mut endpoints = Vec::new();
+        let mut endpoint_policies = Vec::new();
+        for e in &config.endpoints {
+            let what = format!("endpoint {}", e.id);
+            if !e.id.starts_with("vpce-") {
+                return Err(GatewayError::invalid(format!(
+                    "{what}: a VPC endpoint id starts with \"vpce-\""
+                )));
+            }
+            if endpoints.iter().any(|x: &Endpoint| x.id == e.id) {
+                return Err(GatewayError::invalid(format!("{what} is configured twice")));
+            }
+            known_account(&e.owner, &what)?;
+            endpoint_policies.push(e.policy.as_ref().map(|s| load(s, base)).transpose()?);
+            endpoints.push(Endpoint {
+                id: e.id.clone(),
+                vpc: e.vpc.clone(),
+                tags: e.tags.clone(),
+            });
+        }
+
+        // APIs, and one authorizer per (API, endpoint or none, principal or anonymous).
+        let mut apis = Vec::new();
+        let mut authorizers = HashMap::new();
+        let skew = Duration::from_secs(config.settings.max_skew_seconds);
+        for a in &config.apis {
+            let what = format!("API {}", a.id);
+            if apis.iter().any(|x: &Api| x.id == a.id) {
+                return Err(GatewayError::invalid(format!("{what} is configured twice")));
+            }
+            known_account(&a.account, &what)?;
+            if a.stages.is_empty() {
+                return Err(GatewayError::invalid(format!("{what} has no stages")));
+            }
+            let resource_policy = match &a.resource_policy {
+                Some(source) => load(source, base)?,
+                None => {
+                    return Err(GatewayError::invalid(format!(
+                        "{what}: a private API needs a resource policy (API Gateway refuses to \
+                         deploy one without)"
+                    )))
+                }
+            };
+            let mut routes = Vec::new();
+            for r in &a.routes {
+                routes.push(compile_route(r, &what)?);
+            }
+            let api_index = apis.len();
+            for endpoint in std::iter::once(None).chain((0..endpoints.len()).map(Some)) {
+                for principal in std::iter::once(None).chain((0..principals.len()).map(Some)) {
+                    let mut authorizer =
+                        Authorizer::new().with_resource_policy(resource_policy.clone());
+                    if let Some(Some(policy)) =
+                        endpoint.and_then(|e| endpoint_policies.get(e)).cloned()
+                    {
+                        authorizer = authorizer.with_endpoint_policy(policy);
+                    }
+                    if let Some(policies) = principal.and_then(|p| identity.get(p)) {
+                        for policy in policies {
+                            authorizer = authorizer.with_identity_policy(policy.clone());
+                        }
+                    }
+                    authorizers.insert((api_index, endpoint, principal), authorizer);
+                }
+            }
+            apis.push(Api {
+                id: a.id.clone(),
+                account: a.account.clone(),
+                region: a.region.clone(),
+                stages: a.stages.clone(),
+                routes,
+                verifier: Verifier::new(Arc::clone(&keys))
+                    .region(a.region.clone())
+                    .service("execute-api")
+                    .max_skew(skew),
+            });
+        }
+
+        Ok(Pipeline {
+            apis,
+            principals,
+            by_access_key,
+            endpoints,
+            authorizers,
+            max_body: config.settings.max_body_bytes,
+            audit,
+        })
+    }
+
+    /// The index of an endpoint by id.
+    pub(crate) fn endpoint_index(&self, id: &str) -> Option<usize> {
+        self.endpoints.iter().position(|e| e.id == id)
+    }
+
+    /// The index of an API by id.
+    pub(crate) fn api_index(&self, id: &str) -> Option<usize> {
+        self.apis.iter().position(|a| a.id == id)
+    }
+
+    /// Which API the request means, or `None` when it names one that is not here.
+    fn select_api(&self, head: &Request<()>, arrival: &Arrival) -> Option<usize> {
+        let host = head
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| head.uri().host());
+        if let Some(label) = host.and_then(api_label) {
+            // `{api-id}-{vpce-id}.execute-api…` names the endpoint too.
+            let id = label.split_once("-vpce-").map_or(label, |(id, _)| id);
+            return self.api_index(id);
+        }
+        if let Some(id) = head
+            .headers()
+            .get(API_ID_HEADER)
+            .and_then(|h| h.to_str().ok())
+        {
+            return self.api_index(id);
+        }
+        arrival
+            .default_api
+            .or_else(|| (self.apis.len() == 1).then_some(0))
+    }
+
+    /// Takes one request through every layer, records it, and answers.
+    pub(crate) async fn handle<B>(
+        &self,
+        request: Request<B>,
+        arrival: &Arrival,
+    ) -> Response<Full<Bytes>>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        let started = Instant::now();
+        let now = SystemTime::now();
+        let ids = RequestIds::next();
+        let (parts, body) = request.into_parts();
+        let head = Request::from_parts(parts, ());
+        let mut trace = Trace::new(&ids, now, &head, arrival, self);
+        let response = self.run(&head, body, arrival, now, &ids, &mut trace).await;
+        let record = trace.finish(&response, started);
+        self.audit.record(record);
+        response
+    }
+
+    async fn run<B>(
+        &self,
+        head: &Request<()>,
+        body: B,
+        arrival: &Arrival,
+        now: SystemTime,
+        ids: &RequestIds,
+        trace: &mut Trace,
+    ) -> Response<Full<Bytes>>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        // 1. Route.
+        let Some((api_index, api)) = self
+            .select_api(head, arrival)
+            .and_then(|i| self.apis.get(i).map(|a| (i, a)))
+        else {
+            return trace.refuse(
+                Layer::Route,
+                None,
+                "the request names no API reachable here (by Host, x-apigw-api-id or the \
+                 listener's default)",
+                Refusal::forbidden(),
+                ids,
+            );
+        };
+        trace.record.api_id = Some(api.id.clone());
+        let path = head.uri().path();
+        let (stage, rest) = split_stage(path);
+        if !api.stages.iter().any(|s| s == stage) {
+            let why = format!("stage {stage:?} is not deployed on API {}", api.id);
+            return trace.refuse(
+                Layer::Route,
+                None,
+                &why,
+                Refusal::missing_authentication_token(),
+                ids,
+            );
+        }
+        trace.record.stage = Some(stage.to_owned());
+        let Some(route) = best_route(&api.routes, head.method(), rest) else {
+            let why = format!("no route of stage {stage} matches {} {rest}", head.method());
+            return trace.refuse(
+                Layer::Route,
+                None,
+                &why,
+                Refusal::missing_authentication_token(),
+                ids,
+            );
+        };
+        trace.record.route = Some(route.display.clone());
+        trace.layer(
+            Layer::Route,
+            Verdict::Allow,
+            Some(route.display.clone()),
+            None,
+            None,
+        );
+        let resource_arn = sigv4x_policy::execute_api_arn(
+            &api.region,
+            &api.account,
+            &api.id,
+            stage,
+            head.method().as_str(),
+            rest,
+        );
+        trace.record.resource_arn = Some(resource_arn.clone());
+
+        // 2. The body, whole, for the signature's payload hash.
+        let bytes = match buffer_body(head.headers(), body, self.max_body).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let refusal = e.refusal(self.max_body);
+                let why = refusal.message.clone();
+                return trace.refuse(Layer::Authentication, None, &why, refusal, ids);
+            }
+        };
+
+        // 3. Authentication.
+        let principal = match route.authorization {
+            Authorization::None => {
+                trace.layer(
+                    Layer::Authentication,
+                    Verdict::NotConsulted,
+                    None,
+                    None,
+                    Some("the route's authorization is NONE".into()),
+                );
+                None
+            }
+            Authorization::AwsIam => {
+                let verified = api.verifier.verify_at(head, Payload::Bytes(&bytes), now);
+                match verified {
+                    Ok(verified) => {
+                        trace.record.access_key_id = Some(verified.access_key_id().to_owned());
+                        let index = self.by_access_key.get(verified.access_key_id()).copied();
+                        let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
+                        if let Some((_, p)) = principal {
+                            trace.record.principal = Some(p.caller.clone());
+                        }
+                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
+                        principal
+                    }
+                    Err(error) => {
+                        let refusal = Refusal::from_verify_error(&error);
+                        let why = error.to_string();
+                        return trace.refuse(
+                            Layer::Authentication,
+                            Some(error.api_gateway_error_type().to_owned()),
+                            &why,
+                            refusal,
+                            ids,
+                        );
+                    }
+                }
+            }
+        };
+
+        // 4. Authorization: endpoint, resource and identity policies in one decision.
+        let endpoint = arrival.endpoint.and_then(|i| self.endpoints.get(i));
+        let mut ctx = RequestContext::new("execute-api:Invoke", resource_arn)
+            .with_current_time(now)
+            // The real endpoint is HTTPS only; the emulator stands in for it.
+            .with_secure_transport(true);
+        if let Some((_, p)) = principal {
+            ctx = ctx.with_principal(p.caller.as_str());
+            for (k, v) in &p.tags {
+                ctx = ctx.with_principal_tag(k, v.as_str());
+            }
+        }
+        let ip = arrival.peer.ip().to_string();
+        match endpoint {
+            Some(e) => {
+                ctx = ctx.with_source_vpce(e.id.as_str()).with_vpc_source_ip(ip);
+                if let Some(vpc) = &e.vpc {
+                    ctx = ctx.with_source_vpc(vpc.as_str());
+                }
+            }
+            None => ctx = ctx.with_source_ip(ip),
+        }
+        for (header, key) in [("user-agent", "aws:UserAgent"), ("referer", "aws:Referer")] {
+            if let Some(v) = head.headers().get(header).and_then(|v| v.to_str().ok()) {
+                ctx = ctx.with_key(key, v);
+            }
+        }
+        let key = (api_index, arrival.endpoint, principal.map(|(i, _)| i));
+        let Some(authorizer) = self.authorizers.get(&key) else {
+            // Every combination is built at start; a miss would be a bug, answered safely.
+            return trace.refuse(
+                Layer::ResourcePolicy,
+                None,
+                "no authorizer for this request",
+                Refusal::access_denied("Forbidden".into()),
+                ids,
+            );
+        };
+        let decision = authorizer.decide(&ctx);
+        trace.decision(&decision);
+        if !decision.is_allowed() {
+            let message = decision
+                .access_denied_message(&ctx)
+                .unwrap_or_else(|| "Forbidden".to_owned());
+            let why = explain(&decision, endpoint);
+            let layer = layer_of(decision.layer);
+            return trace.refuse(layer, None, &why, Refusal::access_denied(message), ids);
+        }
+        let why = decision.to_string();
+
+        // 5. Handler.
+        let response = match &route.action {
+            Action::Canned {
+                status,
+                body,
+                headers,
+            } => {
+                let mut response = Response::new(Full::new(body.clone()));
+                *response.status_mut() = *status;
+                *response.headers_mut() = headers.clone();
+                response
+            }
+            Action::Proxy(target) => match target.forward(head, rest, bytes).await {
+                Ok(response) => response,
+                Err(e) => {
+                    let (refusal, detail) = match e {
+                        ProxyError::Unreachable => (
+                            Refusal::integration_failure(),
+                            "the proxy target could not be reached",
+                        ),
+                        ProxyError::TimedOut => (
+                            Refusal::integration_timeout(),
+                            "the proxy target did not answer in time",
+                        ),
+                    };
+                    trace.layer(
+                        Layer::Handler,
+                        Verdict::Error,
+                        None,
+                        None,
+                        Some(detail.into()),
+                    );
+                    trace.decided(Layer::Handler, format!("{why}; but {detail}"));
+                    trace.record.error_type = Some(refusal.error_type.to_owned());
+                    return refusal.into_response(ids);
+                }
+            },
+        };
+        let mut response = response;
+        ids.stamp(response.headers_mut());
+        trace.layer(
+            Layer::Handler,
+            Verdict::Allow,
+            Some(route.display.clone()),
+            None,
+            None,
+        );
+        trace.decided(Layer::Handler, why);
+        response
+    }
+}
+
+/// The first label of an `execute-api` host name that names an API. An endpoint's own DNS
+/// name (`vpce-….execute-api.….vpce.amazonaws.com`) names none: the client then sends
+/// `x-apigw-api-id`.
+fn api_label(host: &str) -> Option<&str> {
+    let (label, rest) = host.split_once('.')?;
+    (rest.starts_with("execute-api.") && !label.starts_with("vpce-")).then_some(label)
+}
+
+/// `/prod/orders/7` → (`prod`, `/orders/7`).
+fn split_stage(path: &str) -> (&str, &str) {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    match trimmed.find('/') {
+        Some(i) => (
+            trimmed.get(..i).unwrap_or(""),
+            trimmed.get(i..).unwrap_or(""),
+        ),
+        None => (trimmed, ""),
+    }
+}
+
+fn best_route<'r>(routes: &'r [Route], method: &Method, path: &str) -> Option<&'r Route> {
+    let path = if path.is_empty() { "/" } else { path };
+    routes
+        .iter()
+        .filter(|r| r.method.as_ref().is_none_or(|m| m == method) && r.template.matches(path))
+        .enumerate()
+        // Most specific first; among equals, an exact method over ANY, then the first listed.
+        .max_by_key(|(i, r)| (r.template.specificity(), r.method.is_some(), usize::MAX - i))
+        .map(|(_, r)| r)
+}
+
+fn compile_route(r: &crate::config::RouteConfig, api: &str) -> Result<Route, GatewayError> {
+    let what = format!("{api} route {} {}", r.method, r.path);
+    let method = if r.method.eq_ignore_ascii_case("ANY") {
+        None
+    } else {
+        Some(
+            Method::from_bytes(r.method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| GatewayError::invalid(format!("{what}: not an HTTP method")))?,
+        )
+    };
+    let template = Template::parse(&r.path).map_err(|e| match e {
+        GatewayError::Invalid { reason } => GatewayError::invalid(format!("{api}: {reason}")),
+        other => other,
+    })?;
+    let action = match (&r.response, &r.proxy) {
+        (Some(canned), None) => {
+            let status = StatusCode::from_u16(canned.status)
+                .map_err(|_| GatewayError::invalid(format!("{what}: bad status")))?;
+            let mut headers = http::HeaderMap::new();
+            let content_type = HeaderValue::from_str(&canned.content_type)
+                .map_err(|_| GatewayError::invalid(format!("{what}: bad content_type")))?;
+            headers.insert(CONTENT_TYPE, content_type);
+            for (name, value) in &canned.headers {
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| GatewayError::invalid(format!("{what}: bad header {name:?}")))?;
+                let value = HeaderValue::from_str(value).map_err(|_| {
+                    GatewayError::invalid(format!("{what}: bad value for header {name}"))
+                })?;
+                headers.append(name, value);
+            }
+            Action::Canned {
+                status,
+                body: Bytes::from(canned.body.clone()),
+                headers,
+            }
+        }
+        (None, Some(url)) => Action::Proxy(ProxyTarget::parse(
+            url,
+            r.timeout_ms.map(Duration::from_millis),
+        )?),
+        _ => {
+            return Err(GatewayError::invalid(format!(
+                "{what}: give exactly one of response or proxy"
+            )))
+        }
+    };
+    let display = format!("{} {}", r.method.to_ascii_uppercase(), r.path);
+    Ok(Route {
+        method,
+        template,
+        display,
+        authorization: r.authorization,
+        action,
+    })
+}
+
+fn layer_of(kind: PolicyKind) -> Layer {
+    match kind {
+        PolicyKind::VpcEndpoint => Layer::EndpointPolicy,
+        PolicyKind::Resource => Layer::ResourcePolicy,
+        PolicyKind::Identity => Layer::IdentityPolicy,
+    }
+}
+
+fn statement_name(d: &Determinant<'_>) -> String {
+    d.statement
+        .sid
+        .map_or_else(|| format!("#{}", d.statement.index), str::to_owned)
+}
+
+/// The decision's reason, and a note when it turned on an `aws:ResourceTag/…` key: API Gateway
+/// does not give endpoint (or API) tags to policies for `execute-api:Invoke`.
+fn explain(decision: &Decision<'_>, endpoint: Option<&Endpoint>) -> String {
+    let mut why = decision.to_string();
+    let mut absent = decision.decided_by.and_then(|d| d.absent_key);
+    for verdict in [&decision.endpoint, &decision.resource, &decision.identity] {
+        if let LayerVerdict::NoAllow {
+            closest:
+                Some(sigv4x_policy::MissedStatement {
+                    miss:
+                        Miss::Condition {
+                            key, absent: true, ..
+                        },
+                    ..
+                }),
+            ..
+        } = verdict
+        {
+            absent = absent.or(Some(key));
+        }
+    }
+    if let Some(key) = absent.filter(|k| {
+        k.get(..16)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:ResourceTag/"))
+    }) {
+        why.push_str(&format!(
+            ". Note: API Gateway sets no {key} for execute-api:Invoke"
+        ));
+        if let Some(e) = endpoint.filter(|e| !e.tags.is_empty()) {
+            let tags: Vec<String> = e.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            why.push_str(&format!(
+                "; endpoint {} is tagged {}, but policies do not see those tags",
+                e.id,
+                tags.join(", ")
+            ));
+        }
+        why.push_str("; condition on aws:PrincipalTag/… or aws:SourceVpce instead");
+    }
+    why
+}
+
+/// The audit record, built as the request goes through the layers.
+struct Trace {
+    record: AuditRecord,
+    decided: bool,
+}
+
+impl Trace {
+    fn new(
+        ids: &RequestIds,
+        now: SystemTime,
+        head: &Request<()>,
+        arrival: &Arrival,
+        pipeline: &Pipeline,
+    ) -> Self {
+        let event_time = time::OffsetDateTime::from(now)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Trace {
+            record: AuditRecord {
+                event_time,
+                request_id: ids.request_id().to_owned(),
+                listener: arrival.listener.to_string(),
+                source_vpce: arrival
+                    .endpoint
+                    .and_then(|i| pipeline.endpoints.get(i))
+                    .map(|e| e.id.clone()),
+                source_ip: arrival.peer.ip().to_string(),
+                method: head.method().to_string(),
+                path: head.uri().path().to_owned(),
+                api_id: None,
+                stage: None,
+                route: None,
+                resource_arn: None,
+                access_key_id: None,
+                principal: None,
+                status: 0,
+                error_type: None,
+                decided_by: Layer::Route,
+                reason: String::new(),
+                layers: Vec::with_capacity(6),
+                latency_micros: 0,
+            },
+            decided: false,
+        }
+    }
+
+    fn layer(
+        &mut self,
+        layer: Layer,
+        verdict: Verdict,
+        policy: Option<String>,
+        statement: Option<String>,
+        detail: Option<String>,
+    ) {
+        self.record.layers.push(LayerRecord {
+            layer,
+            verdict,
+            policy,
+            statement,
+            detail,
+        });
+    }
+
+    fn decided(&mut self, layer: Layer, reason: String) {
+        self.record.decided_by = layer;
+        self.record.reason = reason;
+        self.decided = true;
+    }
+
+    fn decision(&mut self, decision: &Decision<'_>) {
+        for (layer, verdict) in [
+            (Layer::EndpointPolicy, &decision.endpoint),
+            (Layer::ResourcePolicy, &decision.resource),
+            (Layer::IdentityPolicy, &decision.identity),
+        ] {
+            let (v, policy, statement, detail) = match verdict {
+                LayerVerdict::Allowed(d) => (
+                    Verdict::Allow,
+                    Some(d.policy.to_owned()),
+                    Some(statement_name(d)),
+                    None,
+                ),
+                LayerVerdict::Denied(d) => (
+                    Verdict::Deny,
+                    Some(d.policy.to_owned()),
+                    Some(statement_name(d)),
+                    d.absent_key
+                        .map(|k| format!("applied because {k} is absent from the request")),
+                ),
+                LayerVerdict::NoAllow { policy, closest } => (
+                    Verdict::NoAllow,
+                    policy.map(str::to_owned),
+                    None,
+                    closest.map(|m| {
+                        format!(
+                            "closest: {}, which does not apply because {}",
+                            m.statement, m.miss
+                        )
+                    }),
+                ),
+                _ => (Verdict::NotConsulted, None, None, None),
+            };
+            self.layer(layer, v, policy, statement, detail);
+        }
+    }
+
+    /// Records a refusal by `layer` and renders it.
+    fn refuse(
+        &mut self,
+        layer: Layer,
+        error_type: Option<String>,
+        why: &str,
+        refusal: Refusal,
+        ids: &RequestIds,
+    ) -> Response<Full<Bytes>> {
+        if matches!(layer, Layer::Route | Layer::Authentication) {
+            self.layer(layer, Verdict::Deny, None, None, Some(why.to_owned()));
+        }
+        self.record.error_type = Some(error_type.unwrap_or_else(|| refusal.error_type.to_owned()));
+        self.decided(layer, why.to_owned());
+        refusal.into_response(ids)
+    }
+
+    fn finish(mut self, response: &Response<Full<Bytes>>, started: Instant) -> AuditRecord {
+        self.record.status = response.status().as_u16();
+        if !self.decided {
+            self.record.decided_by = Layer::Handler;
+        }
+        self.record.latency_micros =
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_and_rest() {
+        assert_eq!(split_stage("/prod/orders/7"), ("prod", "/orders/7"));
+        assert_eq!(split_stage("/prod"), ("prod", ""));
+        assert_eq!(split_stage("/prod/"), ("prod", "/"));
+        assert_eq!(split_stage("/"), ("", ""));
+    }
+
+    #[test]
+    fn execute_api_hosts() {
+        assert_eq!(
+            api_label("a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"),
+            Some("a1b2c3d4e5")
+        );
+        assert_eq!(
+            api_label("a1b2c3d4e5-vpce-0a1b2c3d4e5f60718.execute-api.us-east-1.vpce.amazonaws.com"),
+            Some("a1b2c3d4e5-vpce-0a1b2c3d4e5f60718")
+        );
+        assert_eq!(
+            api_label("vpce-0a1b2c3d4e5f60718-abcdefgh.execute-api.us-east-1.vpce.amazonaws.com"),
+            None
+        );
+        assert_eq!(api_label("127.0.0.1:8080"), None);
+        assert_eq!(api_label("localhost"), None);
+    }
+}
