@@ -34,7 +34,7 @@ impl<'a> CredentialScope<'a> {
     /// [`VerifyError::IncompleteSignature`] unless there are exactly five non-empty parts, the
     /// date is eight digits and the last part is `aws4_request`.
     pub fn parse(credential: &'a str) -> Result<Self, VerifyError> {
-        let mut parts = credential.split('/');
+        let mut parts = split_ascii(credential, b'/');
         let mut next = || parts.next().filter(|p| !p.is_empty());
         let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator)) =
             (next(), next(), next(), next(), next())
@@ -88,7 +88,7 @@ impl<'a> AuthorizationHeader<'a> {
     /// header (a bearer token, a missing or repeated parameter).
     pub fn parse(value: &'a str) -> Result<Self, VerifyError> {
         let value = value.trim_matches(' ');
-        let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
+        let (algorithm, rest) = split_once_ascii(value, b' ').unwrap_or((value, ""));
         if algorithm != ALGORITHM {
             if algorithm.starts_with("AWS4-") {
                 return Err(VerifyError::UnsupportedAlgorithm);
@@ -103,9 +103,9 @@ impl<'a> AuthorizationHeader<'a> {
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
-        for item in rest.split(',') {
+        for item in split_ascii(rest, b',') {
             let item = item.trim_matches(' ');
-            let Some((name, value)) = item.split_once('=') else {
+            let Some((name, value)) = split_once_ascii(item, b'=') else {
                 return Err(VerifyError::IncompleteSignature {
                     reason: "Authorization header parameters must have the form name=value.",
                 });
@@ -173,6 +173,10 @@ impl<'a> PresignedQuery<'a> {
     /// True if `query` carries any presigning parameter (`X-Amz-Algorithm`, `X-Amz-Credential`,
     /// `X-Amz-Signature`, …), that is, if the request means to be presigned.
     pub fn is_presigned(query: &str) -> bool {
+        // Every spelling of those names has an 'X' or an escape in it.
+        if !query.bytes().any(|b| b == b'X' || b == b'x' || b == b'%') {
+            return false;
+        }
         query_params(query).any(|(name, _)| {
             [param::ALGORITHM, param::CREDENTIAL, param::SIGNATURE]
                 .iter()
@@ -236,16 +240,45 @@ const INCOMPLETE_QUERY: VerifyError = VerifyError::IncompleteSignature {
 
 /// The `name=value` pieces of a query, as sent.
 pub(crate) fn query_params(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
+    split_ascii(query, b'&')
         .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|p| split_once_ascii(p, b'=').unwrap_or((p, "")))
+}
+
+/// Splits `s` at every `sep` (an ASCII byte). Authentication strings are short, and a plain
+/// byte loop beats the general `str::split` searcher on them.
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match split_once_ascii(r, sep) {
+            Some((head, tail)) => {
+                rest = Some(tail);
+                Some(head)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// `s` split around the first `sep` (an ASCII byte, so both sides are valid `str`s).
+pub(crate) fn split_once_ascii(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == sep)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
 /// True if `name` (as sent) decodes to `canonical`.
 pub(crate) fn canonical_name_is(name: &str, canonical: &str) -> bool {
+    // `canonical` is unreserved characters only, so a name that encodes to it is as long when
+    // written plainly and longer only through `%XX` escapes of unreserved characters.
     if name.len() == canonical.len() {
         return name == canonical;
+    }
+    if name.len() < canonical.len() || !name.contains('%') {
+        return false;
     }
     encoded_bytes(name.as_bytes(), Encoding::QUERY).eq(canonical.bytes())
 }

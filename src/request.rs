@@ -43,7 +43,7 @@ pub struct RawRequest<'a> {
 pub(crate) struct Input<'r> {
     pub(crate) method: &'r [u8],
     pub(crate) path: &'r [u8],
-    pub(crate) query: &'r [u8],
+    pub(crate) query: &'r str,
     pub(crate) headers: Headers<'r>,
     /// The `Host` value to use when the headers have none (from the URI's authority).
     pub(crate) host: Option<&'r [u8]>,
@@ -99,7 +99,7 @@ pub(crate) fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
     Input {
         method: request.method().as_str().as_bytes(),
         path: uri.path().as_bytes(),
-        query: uri.query().unwrap_or_default().as_bytes(),
+        query: uri.query().unwrap_or_default(),
         headers: Headers::Map(request.headers()),
         host: None,
     }
@@ -150,10 +150,39 @@ fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
     Some(out)
 }
 
+/// The RFC 9110 `tchar`s, as a 128-bit set.
+const TCHAR: u128 = {
+    let mut bits = 0u128;
+    let mut b = 0u8;
+    while b < 128 {
+        let special = matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        );
+        if b.is_ascii_alphanumeric() || special {
+            bits |= 1 << b;
+        }
+        b += 1;
+    }
+    bits
+};
+
+/// True for an HTTP token (a method or a header name): one or more `tchar`s.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.iter().all(|&b| b < 128 && (TCHAR >> b) & 1 == 1)
 }
 
 pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, SigningError> {
@@ -180,7 +209,7 @@ pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, Signi
     Ok(Input {
         method: request.method.as_bytes(),
         path: request.path.as_bytes(),
-        query: request.query.as_bytes(),
+        query: request.query,
         headers: Headers::Pairs(request.headers),
         host: None,
     })

@@ -616,7 +616,7 @@ impl Signer {
 
         // 2. The query parameters; presigning adds its own and drops stale ones.
         let mut params: StackVec<Param<'_>, 16> = StackVec::new();
-        query::split_query(input.query, &mut params, |p| {
+        query::split_query(input.query.as_bytes(), &mut params, |p| {
             !presign || !param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
         });
         let mut credential = StackBuf::<0>::new();
@@ -689,7 +689,7 @@ impl Signer {
         let query = presign.then(|| {
             let mut out = Vec::with_capacity(url_prefix.len() + input.query.len() + 320);
             out.put(url_prefix);
-            for piece in input.query.split(|&b| b == b'&') {
+            for piece in input.query.as_bytes().split(|&b| b == b'&') {
                 if piece.is_empty() {
                     continue;
                 }

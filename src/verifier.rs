@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::canonical::headers::cmp_bytes;
 use crate::canonical::{
     headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -481,7 +482,7 @@ impl<S: SecretStore> Verifier<S> {
         let input = Input {
             method: request.method.as_bytes(),
             path: request.path.as_bytes(),
-            query: request.query.as_bytes(),
+            query: request.query,
             headers: Headers::Pairs(request.headers),
             host: None,
         };
@@ -598,16 +599,9 @@ impl<S: SecretStore> Verifier<S> {
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
         let headers = input.headers;
-        let query =
-            std::str::from_utf8(input.query).map_err(|_| VerifyError::MalformedRequest {
-                reason: "the query is not UTF-8",
-            })?;
-        let mut authorization = None;
-        let mut authorizations = 0;
-        headers.values_of("authorization", |v| {
-            authorizations += 1;
-            authorization = Some(v);
-        });
+        let query = input.query;
+        let special = SpecialHeaders::scan(headers);
+        let (authorization, authorizations) = special.authorization;
         let presigned = PresignedQuery::is_presigned(query);
 
         // 1. The authentication parameters, from exactly one place.
@@ -628,15 +622,18 @@ impl<S: SecretStore> Verifier<S> {
                         }
                     })?;
                     let auth = AuthorizationHeader::parse(value)?;
-                    let date = headers
-                        .single(X_AMZ_DATE)
-                        .map_err(|()| VerifyError::MalformedDate)?
-                        .ok_or(VerifyError::MalformedDate)?;
-                    let token = headers.single(X_AMZ_SECURITY_TOKEN).map_err(|()| {
-                        VerifyError::IncompleteSignature {
-                            reason: "X-Amz-Security-Token must be given once.",
+                    let date = match special.date {
+                        (Some(date), 1) => date,
+                        _ => return Err(VerifyError::MalformedDate),
+                    };
+                    let token = match special.token {
+                        (token, 0 | 1) => token,
+                        _ => {
+                            return Err(VerifyError::IncompleteSignature {
+                                reason: "X-Amz-Security-Token must be given once.",
+                            })
                         }
-                    })?;
+                    };
                     let token =
                         token.map(|t| Cow::Borrowed(std::str::from_utf8(t).unwrap_or("\u{fffd}")));
                     (
@@ -722,7 +719,7 @@ impl<S: SecretStore> Verifier<S> {
 
         // 3. The signed headers: canonical, complete, and covering every x-amz-* header.
         let mut names: StackVec<&str, 24> = StackVec::new();
-        for name in signed_headers.split(';') {
+        for name in split_ascii(signed_headers, b';') {
             let ordered = names.as_slice().last().is_none_or(|prev| *prev < name);
             let lower = !name.bytes().any(|b| b.is_ascii_uppercase());
             if name.is_empty() || !ordered || !lower || !is_token(name.as_bytes()) {
@@ -759,35 +756,59 @@ impl<S: SecretStore> Verifier<S> {
                 .any(|a| a.as_bytes().eq_ignore_ascii_case(name));
             amz && !token_outside && !excepted
         };
+        // One pass over the request's headers: collect the signed ones (in the order sent) and
+        // find any x-amz-* header left unsigned.
         let mut unsigned = None;
-        headers.for_each(|name, _| {
-            if unsigned.is_none() && must_be_signed(name) && !is_signed(name) {
-                unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
+        let mut list: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+        // `http::HeaderName`s are lower case already.
+        let lower_names = matches!(headers, Headers::Map(_));
+        headers.for_each(|name, value| {
+            let signed = names
+                .as_slice()
+                .binary_search_by(|n| {
+                    if lower_names {
+                        cmp_bytes(n.as_bytes(), name)
+                    } else {
+                        cmp_lower(n.as_bytes(), name)
+                    }
+                })
+                .ok()
+                .and_then(|i| names.as_slice().get(i));
+            match signed {
+                Some(canonical) => list.push(HeaderRef::lower(canonical.as_bytes(), value)),
+                None if unsigned.is_none() && must_be_signed(name) => {
+                    unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
+                }
+                None => {}
             }
         });
         if let Some(name) = unsigned {
             return Err(VerifyError::HeaderNotSigned { name });
         }
-        let mut list: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+        sort_headers(list.as_mut_slice());
+        // Every signed name must be present; a missing host may come from the URI's authority.
+        let mut present = list
+            .as_slice()
+            .iter()
+            .filter(|h| h.is_first())
+            .map(|h| h.name);
+        let mut next_present = present.next();
+        let mut missing_host = false;
         for name in names.as_slice() {
-            let before = list.len();
-            headers.values_of(name, |value| {
-                list.push(HeaderRef::lower(name.as_bytes(), value))
-            });
-            if list.len() == before {
-                match (*name, input.host) {
-                    ("host", Some(authority)) => {
-                        list.push(HeaderRef::lower(b"host", authority));
-                    }
-                    _ => {
-                        return Err(VerifyError::SignedHeaderMissing {
-                            name: (*name).to_owned(),
-                        })
-                    }
-                }
+            if next_present == Some(name.as_bytes()) {
+                next_present = present.next();
+            } else if *name == "host" && input.host.is_some() {
+                missing_host = true;
+            } else {
+                return Err(VerifyError::SignedHeaderMissing {
+                    name: (*name).to_owned(),
+                });
             }
         }
-        sort_headers(list.as_mut_slice());
+        if let (true, Some(authority)) = (missing_host, input.host) {
+            list.push(HeaderRef::lower(b"host", authority));
+            sort_headers(list.as_mut_slice());
+        }
 
         // 4. The session token.
         match (&record.session_token, &token) {
@@ -799,12 +820,12 @@ impl<S: SecretStore> Verifier<S> {
 
         // 5. The payload line.
         let (payload_line, verified_payload) =
-            self.payload_line(headers, payload, expires.is_some())?;
+            self.payload_line(special.content_sha256, payload, expires.is_some())?;
 
         // 6. The canonical request, the string to sign, the signature.
         let mut params: StackVec<Param<'_>, 16> = StackVec::new();
         let token_signed = self.settings.sign_session_token;
-        query::split_query(input.query, &mut params, |p| {
+        query::split_query(input.query.as_bytes(), &mut params, |p| {
             expires.is_none()
                 || !(p.name_is(param::SIGNATURE.as_bytes())
                     || (!token_signed && p.name_is(param::SECURITY_TOKEN.as_bytes())))
@@ -839,8 +860,8 @@ impl<S: SecretStore> Verifier<S> {
             write_string_to_sign(sink, request_time.as_bytes(), &scope, &creq_hash)
         });
         let expected = Signature::from_mac(&mac);
-        let matches = signature.len() == 64
-            && bool::from(expected.as_bytes().as_slice().ct_eq(signature.as_bytes()));
+        let matches =
+            signature.len() == 64 && signatures_equal(expected.as_bytes(), signature.as_bytes());
         if !matches {
             let mut sts = Vec::with_capacity(160);
             write_string_to_sign(&mut sts, request_time.as_bytes(), &scope, &creq_hash);
@@ -901,7 +922,7 @@ impl<S: SecretStore> Verifier<S> {
     /// The payload line of the canonical request, and what it says about the body.
     fn payload_line<'p>(
         &self,
-        headers: Headers<'p>,
+        declared: (Option<&'p [u8]>, usize),
         payload: Payload<'p>,
         presigned: bool,
     ) -> Result<(PayloadHash<'p>, VerifiedPayload), VerifyError> {
@@ -911,9 +932,10 @@ impl<S: SecretStore> Verifier<S> {
                 VerifiedPayload::Unsigned,
             ));
         }
-        let declared = headers
-            .single(X_AMZ_CONTENT_SHA256)
-            .map_err(|()| VerifyError::InvalidContentSha256)?;
+        let declared = match declared {
+            (_, 2..) => return Err(VerifyError::InvalidContentSha256),
+            (value, _) => value,
+        };
         let known = match payload {
             Payload::Empty | Payload::Bytes(_) | Payload::Sha256(_) => payload.hash(),
             _ => None,
@@ -963,6 +985,54 @@ impl<S: SecretStore> Verifier<S> {
     }
 }
 
+/// The headers verification reads by name, found in one pass: each value (the last one seen)
+/// and how many times the name appeared.
+struct SpecialHeaders<'r> {
+    authorization: (Option<&'r [u8]>, usize),
+    date: (Option<&'r [u8]>, usize),
+    token: (Option<&'r [u8]>, usize),
+    content_sha256: (Option<&'r [u8]>, usize),
+}
+
+impl<'r> SpecialHeaders<'r> {
+    fn scan(headers: Headers<'r>) -> Self {
+        let mut s = SpecialHeaders {
+            authorization: (None, 0),
+            date: (None, 0),
+            token: (None, 0),
+            content_sha256: (None, 0),
+        };
+        headers.for_each(|name, value| {
+            let slot = match name.len() {
+                13 if name.eq_ignore_ascii_case(b"authorization") => &mut s.authorization,
+                10 if name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes()) => &mut s.date,
+                20 if name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()) => &mut s.token,
+                20 if name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes()) => {
+                    &mut s.content_sha256
+                }
+                _ => return,
+            };
+            *slot = (Some(value), slot.1 + 1);
+        });
+        s
+    }
+}
+
+/// Compares a computed signature with the one the request carries in constant time: every byte
+/// is looked at whatever the first difference, the differences are folded into one word, and
+/// only that word goes through `subtle`'s optimization barrier.
+fn signatures_equal(expected: &[u8; 64], given: &[u8]) -> bool {
+    if given.len() != expected.len() {
+        return false;
+    }
+    let mut diff = 0u64;
+    for (a, b) in expected.chunks_exact(8).zip(given.chunks_exact(8)) {
+        let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8]));
+        diff |= word(a) ^ word(b);
+    }
+    bool::from(diff.ct_eq(&0))
+}
+
 fn is_sha256_hex(v: &[u8]) -> bool {
     v.len() == 64 && v.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -979,4 +1049,22 @@ fn cmp_lower(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.iter()
         .map(u8::to_ascii_lowercase)
         .cmp(b.iter().map(u8::to_ascii_lowercase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signatures_equal;
+
+    #[test]
+    fn signature_comparison_sees_every_byte() {
+        let a = [b'a'; 64];
+        assert!(signatures_equal(&a, &a));
+        for i in 0..64 {
+            let mut b = a;
+            b[i] = b'b';
+            assert!(!signatures_equal(&a, &b), "difference at {i}");
+        }
+        assert!(!signatures_equal(&a, &a[..63]));
+        assert!(!signatures_equal(&a, &[b'a'; 65]));
+    }
 }

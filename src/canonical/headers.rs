@@ -42,6 +42,11 @@ impl<'a> HeaderRef<'a> {
         }
     }
 
+    /// True for the first header of its name in a list sorted with [`sort_headers`].
+    pub(crate) fn is_first(&self) -> bool {
+        self.first
+    }
+
     fn cmp_name(&self, other: &Self) -> Ordering {
         if self.lower && other.lower {
             cmp_bytes(self.name, other.name)
@@ -54,7 +59,7 @@ impl<'a> HeaderRef<'a> {
 /// Byte-wise comparison, inlined: header names are short and usually differ early, where a
 /// call to `memcmp` would cost more than the comparison.
 #[inline]
-fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+pub(crate) fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         if x != y {
             return x.cmp(y);

@@ -47,8 +47,12 @@ impl<'a> Param<'a> {
 
     /// True if the canonical name of this parameter is `name` (which must be canonical).
     pub(crate) fn name_is(&self, name: &[u8]) -> bool {
+        // `name` is canonical (unreserved characters only): an encoding of it is never shorter,
+        // and longer only through escapes.
         if self.identity || self.enc.is_identity(self.key) {
             self.key == name
+        } else if self.key.len() < name.len() || !self.key.contains(&b'%') {
+            false
         } else {
             encoded_bytes(self.key, self.enc).eq(name.iter().copied())
         }
