@@ -268,7 +268,7 @@ impl fmt::Debug for Verified {
 }
 
 #[derive(Clone)]
-struct VerifiedText(StackBuf<256>);
+struct VerifiedText(StackBuf<192>);
 
 impl PartialEq for VerifiedText {
     fn eq(&self, other: &Self) -> bool {
@@ -718,7 +718,7 @@ impl<S: SecretStore> Verifier<S> {
         };
 
         // 3. The signed headers: canonical, complete, and covering every x-amz-* header.
-        let mut names: StackVec<&str, 24> = StackVec::new();
+        let mut names: StackVec<&str, 12> = StackVec::new();
         for name in split_ascii(signed_headers, b';') {
             let ordered = names.as_slice().last().is_none_or(|prev| *prev < name);
             let lower = !name.bytes().any(|b| b.is_ascii_uppercase());
@@ -759,7 +759,7 @@ impl<S: SecretStore> Verifier<S> {
         // One pass over the request's headers: collect the signed ones (in the order sent) and
         // find any x-amz-* header left unsigned.
         let mut unsigned = None;
-        let mut list: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+        let mut list: StackVec<HeaderRef<'_>, 12> = StackVec::new();
         // `http::HeaderName`s are lower case already.
         let lower_names = matches!(headers, Headers::Map(_));
         headers.for_each(|name, value| {
@@ -823,7 +823,7 @@ impl<S: SecretStore> Verifier<S> {
             self.payload_line(special.content_sha256, payload, expires.is_some())?;
 
         // 6. The canonical request, the string to sign, the signature.
-        let mut params: StackVec<Param<'_>, 16> = StackVec::new();
+        let mut params: StackVec<Param<'_>, 12> = StackVec::new();
         let token_signed = self.settings.sign_session_token;
         query::split_query(input.query.as_bytes(), &mut params, |p| {
             expires.is_none()
