@@ -485,13 +485,7 @@ impl Signer {
         let host = missing_host(request)?;
         let mut input = input_of(request);
         input.host = host.as_ref().map(StackBuf::as_bytes);
-        let mut report = SigningReport {
-            canonical_request: String::new(),
-            string_to_sign: String::new(),
-            signature: Signature([b'0'; 64]),
-        };
-        self.run(&input, payload, time, location, Some(&mut report), b"")?;
-        Ok(report)
+        self.explain(&input, payload, location, time)
     }
 
     /// As [`Signer::explain_at`], for a request given as parts.
@@ -505,13 +499,22 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        let input = raw_input(request)?;
+        self.explain(&raw_input(request)?, payload, location, time)
+    }
+
+    fn explain(
+        &self,
+        input: &Input<'_>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReport, SigningError> {
         let mut report = SigningReport {
             canonical_request: String::new(),
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(&input, payload, time, location, Some(&mut report), b"")?;
+        self.run(input, payload, time, location, Some(&mut report), b"")?;
         Ok(report)
     }
 
