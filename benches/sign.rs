@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sigv4x::{Credentials, Payload, Signer, SigningSettings};
@@ -13,23 +13,9 @@ use sigv4x::{Credentials, Payload, Signer, SigningSettings};
 mod aws_reference;
 use aws_reference::Reference;
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_764_400_000)
-}
-
-/// A GET with three headers and a query, as a Lambda calls a private API.
-pub fn small_get() -> http::Request<()> {
-    http::Request::get(
-        "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/orders?limit=10&status=open",
-    )
-    .header("host", "abc123defg.execute-api.us-east-1.amazonaws.com")
-    .header("accept", "application/json")
-    .header("x-correlation-id", "4b0c2f9e-8d3a-4f6e-9b1a-2c7d5e8f0a13")
-    .body(())
-    .unwrap()
-}
+#[path = "common/requests.rs"]
+mod requests;
+use requests::{now, small_get, SECRET};
 
 /// A POST with a 1 KiB JSON body.
 pub fn json_post(body: &[u8]) -> http::Request<()> {

@@ -5,27 +5,13 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use sigv4x::{Credentials, Payload, Signer, Verifier};
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_764_400_000)
-}
-
-fn small_get() -> http::Request<()> {
-    http::Request::get(
-        "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod/orders?limit=10&status=open",
-    )
-    .header("host", "abc123defg.execute-api.us-east-1.amazonaws.com")
-    .header("accept", "application/json")
-    .header("x-correlation-id", "4b0c2f9e-8d3a-4f6e-9b1a-2c7d5e8f0a13")
-    .body(())
-    .unwrap()
-}
+#[path = "common/requests.rs"]
+mod requests;
+use requests::{now, small_get, SECRET};
 
 fn bench_verify(c: &mut Criterion) {
     let signer = Signer::new(
