@@ -103,13 +103,35 @@ impl<'a> AuthorizationHeader<'a> {
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
-        for item in split_ascii(rest, b',') {
-            let item = item.trim_matches(' ');
-            let Some((name, value)) = split_once_ascii(item, b'=') else {
+        // One pass over `name=value` items separated by commas, spaces around them ignored.
+        let bytes = rest.as_bytes();
+        let mut at = 0;
+        loop {
+            while bytes.get(at) == Some(&b' ') {
+                at += 1;
+            }
+            let name_start = at;
+            while bytes.get(at).is_some_and(|&b| b != b'=' && b != b',') {
+                at += 1;
+            }
+            if bytes.get(at) != Some(&b'=') {
                 return Err(VerifyError::IncompleteSignature {
                     reason: "Authorization header parameters must have the form name=value.",
                 });
-            };
+            }
+            let name = rest.get(name_start..at).unwrap_or_default();
+            at += 1;
+            let value_start = at;
+            // Values are long (a 64-digit signature): a vectorized search beats a byte loop.
+            at = rest
+                .get(at..)
+                .and_then(|tail| tail.find(','))
+                .map_or(bytes.len(), |comma| at + comma);
+            let mut value_end = at;
+            while value_end > value_start && bytes.get(value_end - 1) == Some(&b' ') {
+                value_end -= 1;
+            }
+            let value = rest.get(value_start..value_end).unwrap_or_default();
             let slot = match name {
                 "Credential" => &mut credential,
                 "SignedHeaders" => &mut signed_headers,
@@ -126,6 +148,10 @@ impl<'a> AuthorizationHeader<'a> {
                     reason: "Authorization header has a repeated parameter.",
                 });
             }
+            if at >= bytes.len() {
+                break;
+            }
+            at += 1; // the comma
         }
         let credential =
             credential

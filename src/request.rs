@@ -150,13 +150,15 @@ fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
     Some(out)
 }
 
-/// The RFC 9110 `tchar`s, as a 128-bit set.
-const TCHAR: u128 = {
-    let mut bits = 0u128;
-    let mut b = 0u8;
+/// Byte classes for header names, one table lookup a byte: bit 0 marks the RFC 9110 `tchar`s,
+/// bit 1 the `tchar`s a canonical (lower-case) header name may use.
+const NAME_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
     while b < 128 {
+        let c = b as u8;
         let special = matches!(
-            b,
+            c,
             b'!' | b'#'
                 | b'$'
                 | b'%'
@@ -172,17 +174,26 @@ const TCHAR: u128 = {
                 | b'|'
                 | b'~'
         );
-        if b.is_ascii_alphanumeric() || special {
-            bits |= 1 << b;
+        if c.is_ascii_alphanumeric() || special {
+            table[b] = if c.is_ascii_uppercase() { 1 } else { 3 };
         }
         b += 1;
     }
-    bits
+    table
 };
+
+fn all_in_class(s: &[u8], bit: u8) -> bool {
+    !s.is_empty() && s.iter().all(|&b| NAME_CLASS[usize::from(b)] & bit != 0)
+}
+
+/// True for a header name in canonical form: one or more `tchar`s, none upper case.
+pub(crate) fn is_lower_token(s: &[u8]) -> bool {
+    all_in_class(s, 2)
+}
 
 /// True for an HTTP token (a method or a header name): one or more `tchar`s.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| b < 128 && (TCHAR >> b) & 1 == 1)
+    all_in_class(s, 1)
 }
 
 pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, SigningError> {

@@ -11,7 +11,6 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery};
-use crate::canonical::headers::cmp_bytes;
 use crate::canonical::{
     headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -22,7 +21,7 @@ use crate::payload::{
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 use crate::replay::{ReplayGuard, Seen};
-use crate::request::{input_of, is_token, Headers, Input, RawRequest};
+use crate::request::{input_of, is_lower_token, is_token, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signer::{
     param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
@@ -721,8 +720,7 @@ impl<S: SecretStore> Verifier<S> {
         let mut names: StackVec<&str, 12> = StackVec::new();
         for name in split_ascii(signed_headers, b';') {
             let ordered = names.as_slice().last().is_none_or(|prev| *prev < name);
-            let lower = !name.bytes().any(|b| b.is_ascii_uppercase());
-            if name.is_empty() || !ordered || !lower || !is_token(name.as_bytes()) {
+            if !ordered || !is_lower_token(name.as_bytes()) {
                 return Err(VerifyError::SignedHeadersNotCanonical);
             }
             if names.len() >= MAX_SIGNED_HEADERS {
@@ -732,12 +730,17 @@ impl<S: SecretStore> Verifier<S> {
             }
             names.push(name);
         }
-        let is_signed = |name: &[u8]| {
+        // The signed name equal to `name` (in any case). The list is short and names differ in
+        // length more often than not, so a linear scan that compares lengths first wins over a
+        // binary search here.
+        let signed_name = |name: &[u8]| {
             names
                 .as_slice()
-                .binary_search_by(|n| cmp_lower(n.as_bytes(), name))
-                .is_ok()
+                .iter()
+                .find(|n| n.len() == name.len() && n.as_bytes().eq_ignore_ascii_case(name))
+                .copied()
         };
+        let is_signed = |name: &[u8]| signed_name(name).is_some();
         if !is_signed(b"host") {
             return Err(VerifyError::HostNotSigned);
         }
@@ -760,27 +763,12 @@ impl<S: SecretStore> Verifier<S> {
         // find any x-amz-* header left unsigned.
         let mut unsigned = None;
         let mut list: StackVec<HeaderRef<'_>, 12> = StackVec::new();
-        // `http::HeaderName`s are lower case already.
-        let lower_names = matches!(headers, Headers::Map(_));
-        headers.for_each(|name, value| {
-            let signed = names
-                .as_slice()
-                .binary_search_by(|n| {
-                    if lower_names {
-                        cmp_bytes(n.as_bytes(), name)
-                    } else {
-                        cmp_lower(n.as_bytes(), name)
-                    }
-                })
-                .ok()
-                .and_then(|i| names.as_slice().get(i));
-            match signed {
-                Some(canonical) => list.push(HeaderRef::lower(canonical.as_bytes(), value)),
-                None if unsigned.is_none() && must_be_signed(name) => {
-                    unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
-                }
-                None => {}
+        headers.for_each(|name, value| match signed_name(name) {
+            Some(canonical) => list.push(HeaderRef::lower(canonical.as_bytes(), value)),
+            None if unsigned.is_none() && must_be_signed(name) => {
+                unsigned = Some(String::from_utf8_lossy(name).to_ascii_lowercase());
             }
+            None => {}
         });
         if let Some(name) = unsigned {
             return Err(VerifyError::HeaderNotSigned { name });
@@ -1043,12 +1031,6 @@ fn parse_seconds(s: &str) -> Option<u64> {
         return None;
     }
     s.parse().ok()
-}
-
-fn cmp_lower(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    a.iter()
-        .map(u8::to_ascii_lowercase)
-        .cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
 #[cfg(test)]

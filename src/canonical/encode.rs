@@ -6,40 +6,43 @@ use percent_encoding::percent_encode_byte;
 
 use super::Sink;
 
-/// The ASCII bytes that pass through unencoded; every other byte becomes `%XX`.
+/// The bytes that pass through unencoded; every other byte becomes `%XX`. A table of 256
+/// flags: one lookup per byte on the hot path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct KeepSet(u128);
+pub(crate) struct KeepSet([bool; 256]);
 
 impl KeepSet {
     /// The RFC 3986 unreserved characters: `A-Z a-z 0-9 - _ . ~`.
     const fn unreserved() -> Self {
-        let mut bits = 0u128;
-        let mut b = 0u8;
+        let mut table = [false; 256];
+        let mut b = 0usize;
         while b < 128 {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~' {
-                bits |= 1 << b;
-            }
+            let c = b as u8;
+            table[b] =
+                c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' || c == b'~';
             b += 1;
         }
-        KeepSet(bits)
+        KeepSet(table)
     }
 
     const fn with(self, b: u8) -> Self {
-        KeepSet(self.0 | (1 << b))
+        let mut table = self.0;
+        table[b as usize] = true;
+        KeepSet(table)
     }
 
     #[inline]
-    pub(crate) const fn keeps(self, b: u8) -> bool {
-        b < 128 && (self.0 >> b) & 1 == 1
+    pub(crate) const fn keeps(&self, b: u8) -> bool {
+        self.0[b as usize]
     }
 }
 
 /// Only the unreserved characters are kept. This is what AWS calls "URI-encode", for query
 /// names and values and for S3 path segments.
-pub(crate) const STRICT: KeepSet = KeepSet::unreserved();
+pub(crate) static STRICT: KeepSet = KeepSet::unreserved();
 
 /// [`STRICT`] but `/` is kept: the set for a whole path.
-pub(crate) const PATH: KeepSet = KeepSet::unreserved().with(b'/');
+pub(crate) static PATH: KeepSet = KeepSet::unreserved().with(b'/');
 
 /// How a raw component is read before it is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,35 +60,35 @@ pub(crate) enum Decode {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Encoding {
     /// Set applied to bytes that appear literally in the input.
-    pub raw: KeepSet,
+    pub raw: &'static KeepSet,
     /// Set applied to bytes that came out of a `%XX` escape (or a `+`).
-    pub decoded: KeepSet,
+    pub decoded: &'static KeepSet,
     pub decode: Decode,
 }
 
 impl Encoding {
     pub(crate) const QUERY: Encoding = Encoding {
-        raw: STRICT,
-        decoded: STRICT,
+        raw: &STRICT,
+        decoded: &STRICT,
         decode: Decode::PercentPlus,
     };
     /// A value this crate produced itself (a credential, a date): encode, never decode.
     pub(crate) const PLAIN: Encoding = Encoding {
-        raw: STRICT,
-        decoded: STRICT,
+        raw: &STRICT,
+        decoded: &STRICT,
         decode: Decode::None,
     };
     /// Paths for most services: the wire path is encoded once more, so `%` becomes `%25`.
     pub(crate) const PATH_DOUBLE: Encoding = Encoding {
-        raw: PATH,
-        decoded: PATH,
+        raw: &PATH,
+        decoded: &PATH,
         decode: Decode::None,
     };
     /// Paths for S3: the wire path is brought to single canonical encoding. An escaped `/`
     /// (`%2F`) stays escaped because it is part of a key, not a separator.
     pub(crate) const PATH_SINGLE: Encoding = Encoding {
-        raw: PATH,
-        decoded: STRICT,
+        raw: &PATH,
+        decoded: &STRICT,
         decode: Decode::Percent,
     };
 
