@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::canonical::encode::{encoded_bytes, Encoding};
+use crate::canonical::encode::{encoded_bytes, hex_value, Encoding};
 use crate::signer::param;
 use crate::string_to_sign::ALGORITHM;
 use crate::verify_error::VerifyError;
@@ -321,10 +321,10 @@ pub(crate) fn decode(value: &str) -> Cow<'_, str> {
             b'+' => out.push(b' '),
             b'%' => {
                 let mut look = bytes.clone();
-                let hex = |c: Option<u8>| c.and_then(|c| (c as char).to_digit(16));
+                let hex = |c: Option<u8>| c.and_then(hex_value);
                 match (hex(look.next()), hex(look.next())) {
                     (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
+                        out.push((h << 4) | l);
                         bytes = look;
                     }
                     _ => out.push(b'%'),

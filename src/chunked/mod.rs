@@ -30,6 +30,7 @@ pub use decoder::{ChunkDecoder, DecodeSummary, DecoderConfig};
 pub use encoder::{sign_streaming_at, ChunkEncoder, ChunkHeader, ChunkTail, StreamingPlan};
 pub use error::{ChunkEncodeError, ChunkError};
 
+use crate::canonical::encode::hex_value;
 use crate::canonical::hex_lower;
 use crate::payload::{
     EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -207,12 +208,10 @@ fn decode_signature(text: &[u8]) -> Option<[u8; 32]> {
         return None;
     }
     for (byte, pair) in mac.iter_mut().zip(text.chunks_exact(2)) {
-        let digit = |c: u8| (c as char).to_digit(16);
-        let (Some(hi), Some(lo)) = (digit(pair[0]), digit(pair[1])) else {
+        let (Some(hi), Some(lo)) = (hex_value(pair[0]), hex_value(pair[1])) else {
             return None;
         };
-        // Two hex digits make one byte.
-        *byte = (hi * 16 + lo) as u8;
+        *byte = (hi << 4) | lo;
     }
     Some(mac)
 }
