@@ -13,6 +13,7 @@ mod payload;
 mod replay;
 mod request;
 mod settings;
+mod sha256;
 mod signer;
 mod signing_key;
 mod stack;

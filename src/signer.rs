@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
 
@@ -14,9 +14,11 @@ use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
 use crate::request::{input_of, missing_host, raw_input, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
-use crate::signing_key::DailyKey;
+use crate::signing_key::{SigningKey, Stamp, StampCache, StampRef};
 use crate::stack::{StackBuf, StackVec};
-use crate::string_to_sign::{is_scope_part, write_string_to_sign, Scope, ALGORITHM};
+use crate::string_to_sign::{
+    is_scope_part, write_string_to_sign, write_string_to_sign_prefix, Scope, ALGORITHM,
+};
 
 /// The longest a presigned URL may stay valid: 7 days.
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
@@ -198,7 +200,7 @@ pub struct Signer {
     region: String,
     service: String,
     settings: SigningSettings,
-    keys: Arc<DailyKey>,
+    stamps: Arc<StampCache>,
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
     /// First bytes (lower case) of the unsigned header names: most headers are ruled out by
@@ -275,7 +277,7 @@ impl Signer {
             service,
             unsigned_first: first_bytes(&SigningSettings::default()),
             settings: SigningSettings::default(),
-            keys: Arc::new(DailyKey::default()),
+            stamps: Arc::new(StampCache::default()),
             config_error,
         }
     }
@@ -531,6 +533,28 @@ impl Signer {
         out.push(signed.signature.as_bytes());
     }
 
+    /// The stamp of second `unix`, reusing the key of `cached` if its day is the same.
+    fn make_stamp(&self, unix: u64, cached: Option<&Stamp>) -> Option<Stamp> {
+        let date = AmzDate::from_unix(unix)?;
+        let key = match cached {
+            Some(c) if c.date.date_bytes() == date.date_bytes() => c.key.clone(),
+            _ => SigningKey::derive(
+                self.credentials.secret_access_key(),
+                date.date(),
+                &self.region,
+                &self.service,
+            ),
+        };
+        let string_to_sign = key
+            .pause_after(|h| write_string_to_sign_prefix(h, date.as_bytes(), &self.scope(&date)));
+        Some(Stamp {
+            unix,
+            date,
+            key,
+            string_to_sign,
+        })
+    }
+
     fn scope<'a>(&'a self, date: &'a AmzDate) -> Scope<'a> {
         Scope {
             date: date.date_bytes(),
@@ -553,7 +577,18 @@ impl Signer {
         if let Some(err) = &self.config_error {
             return Err(err.clone());
         }
-        let date = &AmzDate::from_system_time(time).ok_or(SigningError::TimeOutOfRange)?;
+        let unix = time
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| SigningError::TimeOutOfRange)?
+            .as_secs();
+        let stamp = self
+            .stamps
+            .get(unix, |cached| self.make_stamp(unix, cached));
+        let stamp = stamp
+            .as_ref()
+            .and_then(StampRef::get)
+            .ok_or(SigningError::TimeOutOfRange)?;
+        let date = &stamp.date;
         let payload = &payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
         let presign = match location {
             SignatureLocation::Headers => false,
@@ -669,21 +704,13 @@ impl Signer {
             payload_hash: payload.as_bytes(),
         };
         let creq_hash = creq.hash_hex();
-        let scope = self.scope(date);
-        let key = self.keys.get(
-            self.credentials.secret_access_key(),
-            scope.date,
-            scope.region,
-            scope.service,
-        );
-        let mac =
-            key.sign_sink(|sink| write_string_to_sign(sink, date.as_bytes(), &scope, &creq_hash));
+        let mac = stamp.key.sign_resumed(&stamp.string_to_sign, &creq_hash);
         let signature = Signature::from_mac(&mac);
 
         if let Some(report) = report {
             report.canonical_request = creq.to_text();
             let mut sts = Vec::with_capacity(160);
-            write_string_to_sign(&mut sts, date.as_bytes(), &scope, &creq_hash);
+            write_string_to_sign(&mut sts, date.as_bytes(), &self.scope(date), &creq_hash);
             report.string_to_sign = String::from_utf8_lossy(&sts).into_owned();
             report.signature = signature;
         }

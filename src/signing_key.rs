@@ -1,36 +1,29 @@
-//! The derived signing key (kDate → kRegion → kService → kSigning) and a bounded, thread-safe cache
-//! of it.
+//! The derived signing key (kDate → kRegion → kService → kSigning), the bounded, thread-safe
+//! cache the verifier keeps of it, and the per-second state a signer reuses.
 //!
-//! A [`SigningKey`] holds the *keyed HMAC state* of kSigning, not just its bytes: signing with a
-//! cached key costs only the HMAC of the string to sign, with no key set-up and no derivation.
-//! The state is zeroized on drop (sha2/hmac `zeroize` feature) and never printed.
+//! A [`SigningKey`] holds the *keyed HMAC midstates* of kSigning, not just its bytes: signing with
+//! a cached key costs only the HMAC of the string to sign, with no key set-up and no derivation.
+//! The state is zeroized on drop and never printed.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard};
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::stack::StackBuf;
-
-type HmacSha256 = Hmac<Sha256>;
+use crate::date::AmzDate;
+use crate::sha256::{self, HmacKey, Midstate};
 
 /// A derived SigV4 signing key for one (secret, date, region, service).
 #[derive(Clone)]
 pub struct SigningKey {
-    mac: HmacSha256,
+    mac: HmacKey,
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    // HMAC takes keys of any length, so this cannot fail.
-    let mut mac =
-        HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&[0; 64].into()));
-    mac.update(data);
-    Zeroizing::new(mac.finalize().into_bytes().into())
-}
+/// Room for a string to sign: the algorithm, date and scope (at most some 300 bytes with the
+/// longest region and service names the signer accepts) and the 64-digit hash.
+type StringToSignHasher = sha256::Hasher<7>;
 
 impl SigningKey {
     /// Derives the key: four HMAC-SHA256 steps starting from `"AWS4" + secret`.
@@ -39,33 +32,40 @@ impl SigningKey {
         let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret_access_key.len()));
         seed.extend_from_slice(b"AWS4");
         seed.extend_from_slice(secret_access_key.as_bytes());
-        let k_date = hmac(&seed, date.as_bytes());
-        let k_region = hmac(&*k_date, region.as_bytes());
-        let k_service = hmac(&*k_region, service.as_bytes());
-        let k_signing = hmac(&*k_service, b"aws4_request");
-        let mac = HmacSha256::new_from_slice(&*k_signing)
-            .unwrap_or_else(|_| HmacSha256::new(&[0; 64].into()));
-        SigningKey { mac }
+        let mut key = Zeroizing::new(HmacKey::new(&seed).mac(date.as_bytes()));
+        for step in [region.as_bytes(), service.as_bytes(), b"aws4_request"] {
+            *key = HmacKey::new(&*key).mac(step);
+        }
+        SigningKey {
+            mac: HmacKey::new(&*key),
+        }
     }
 
     /// HMAC-SHA256 of the concatenation of `parts` under this key.
     pub fn sign(&self, parts: &[&[u8]]) -> [u8; 32] {
-        self.sign_with(|sink| parts.iter().for_each(|p| sink.update(p)))
+        self.sign_sink(|h| parts.iter().for_each(|p| h.put(p)))
     }
 
-    /// HMAC-SHA256 of everything `write` feeds to the MAC.
-    pub(crate) fn sign_with(&self, write: impl FnOnce(&mut HmacSha256)) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        write(&mut mac);
-        mac.finalize().into_bytes().into()
+    /// HMAC-SHA256 of what `write` feeds to the MAC.
+    pub(crate) fn sign_sink(&self, write: impl FnOnce(&mut StringToSignHasher)) -> [u8; 32] {
+        let mut h = self.mac.start();
+        write(&mut h);
+        self.mac.finish(h)
     }
 
-    /// HMAC-SHA256 of what `write` puts into a [`Sink`]. The text is gathered on the stack and
-    /// fed to the MAC in one call.
-    pub(crate) fn sign_sink(&self, write: impl FnOnce(&mut StackBuf<256>)) -> [u8; 32] {
-        let mut text = StackBuf::<256>::new();
-        write(&mut text);
-        self.sign(&[text.as_bytes()])
+    /// The MAC paused after `prefix`: the part of a string to sign that does not change within
+    /// a second. [`SigningKey::sign_resumed`] finishes it.
+    pub(crate) fn pause_after(&self, prefix: impl FnOnce(&mut StringToSignHasher)) -> Midstate {
+        let mut h = self.mac.start::<7>();
+        prefix(&mut h);
+        h.pause()
+    }
+
+    /// HMAC-SHA256 of the prefix paused in `mid` followed by `rest`.
+    pub(crate) fn sign_resumed(&self, mid: &Midstate, rest: &[u8]) -> [u8; 32] {
+        let mut h = sha256::Hasher::<3>::resume(mid);
+        h.put(rest);
+        self.mac.finish(h)
     }
 }
 
@@ -75,39 +75,76 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// The signing key of a signer, whose access key, secret, region and service never change: only
-/// the date does, so one slot keyed by date is the whole cache (bounded by construction), and a
-/// hit is a read lock and an 8-byte comparison.
-#[derive(Default)]
-pub(crate) struct DailyKey {
-    slot: RwLock<Option<([u8; 8], SigningKey)>>,
+/// What a signer reuses for every request signed in one second: the `X-Amz-Date`, the signing
+/// key of its day and the MAC of the string to sign paused after its fixed part.
+pub(crate) struct Stamp {
+    pub(crate) unix: u64,
+    pub(crate) date: AmzDate,
+    pub(crate) key: SigningKey,
+    /// The HMAC state after `AWS4-HMAC-SHA256\n<date>\n<scope>\n`.
+    pub(crate) string_to_sign: Midstate,
 }
 
-impl DailyKey {
-    pub(crate) fn get(&self, secret: &str, date: &[u8], region: &str, service: &str) -> SigningKey {
-        if let Ok(slot) = self.slot.read() {
-            if let Some((day, key)) = slot.as_ref() {
-                if day.as_slice() == date {
-                    return key.clone();
-                }
-            }
+/// The cache of a signer, whose access key, secret, region and service never change: one slot
+/// holding the [`Stamp`] of the last second signed in (bounded by construction). A hit is a read
+/// lock and a comparison; a new second costs one SHA-256 block, a new day a key derivation.
+#[derive(Default)]
+pub(crate) struct StampCache {
+    slot: RwLock<Option<Stamp>>,
+}
+
+/// A [`Stamp`] borrowed from the cache, or made for this call alone.
+pub(crate) enum StampRef<'a> {
+    Cached(RwLockReadGuard<'a, Option<Stamp>>),
+    Own(Box<Stamp>),
+}
+
+impl StampRef<'_> {
+    pub(crate) fn get(&self) -> Option<&Stamp> {
+        match self {
+            StampRef::Cached(guard) => guard.as_ref(),
+            StampRef::Own(stamp) => Some(stamp),
         }
-        let key = SigningKey::derive(
-            secret,
-            std::str::from_utf8(date).unwrap_or_default(),
-            region,
-            service,
-        );
-        if let (Ok(day), Ok(mut slot)) = (<[u8; 8]>::try_from(date), self.slot.write()) {
-            *slot = Some((day, key.clone()));
-        }
-        key
     }
 }
 
-impl fmt::Debug for DailyKey {
+impl StampCache {
+    /// The stamp of second `unix`; `make` builds one, given the cached stamp (whose key it may
+    /// reuse if the day is the same). `None` when `make` gives none.
+    pub(crate) fn get(
+        &self,
+        unix: u64,
+        make: impl Fn(Option<&Stamp>) -> Option<Stamp>,
+    ) -> Option<StampRef<'_>> {
+        let hit = |slot: &Option<Stamp>| slot.as_ref().is_some_and(|s| s.unix == unix);
+        if let Ok(guard) = self.slot.read() {
+            if hit(&guard) {
+                return Some(StampRef::Cached(guard));
+            }
+        }
+        if let Ok(mut slot) = self.slot.write() {
+            if !hit(&slot) {
+                let stamp = make(slot.as_ref())?;
+                *slot = Some(stamp);
+            }
+        }
+        // Another thread may have moved the slot to another second in between: then this call
+        // makes its own stamp rather than waiting.
+        match self.slot.read() {
+            Ok(guard) if hit(&guard) => Some(StampRef::Cached(guard)),
+            Ok(guard) => {
+                let stamp = make(guard.as_ref());
+                drop(guard);
+                stamp.map(|s| StampRef::Own(Box::new(s)))
+            }
+            Err(_) => make(None).map(|s| StampRef::Own(Box::new(s))),
+        }
+    }
+}
+
+impl fmt::Debug for StampCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DailyKey { .. }")
+        f.write_str("StampCache { .. }")
     }
 }
 
@@ -364,20 +401,6 @@ mod tests {
         assert!(cache.len() <= 3);
         let entries = cache.entries.read().unwrap();
         assert!(entries.values().all(|e| &e.date == b"20150830"));
-    }
-
-    #[test]
-    fn daily_key_rederives_when_the_date_changes() {
-        let daily = DailyKey::default();
-        let a = daily.get(SECRET, b"20150830", "us-east-1", "iam");
-        let again = daily.get(SECRET, b"20150830", "us-east-1", "iam");
-        let next = daily.get(SECRET, b"20150831", "us-east-1", "iam");
-        assert_eq!(a.sign(&[b"x"]), again.sign(&[b"x"]));
-        assert_ne!(a.sign(&[b"x"]), next.sign(&[b"x"]));
-        assert_eq!(
-            next.sign(&[b"x"]),
-            SigningKey::derive(SECRET, "20150831", "us-east-1", "iam").sign(&[b"x"])
-        );
     }
 
     #[test]

@@ -36,26 +36,6 @@ impl<const N: usize> StackBuf<N> {
         }
     }
 
-    /// Appends `bytes` if they fit in the inline storage; never spills.
-    #[inline(always)]
-    pub(crate) fn try_push(&mut self, bytes: &[u8]) -> bool {
-        let end = self.len.wrapping_add(bytes.len());
-        match self.inline.get_mut(self.len..end) {
-            Some(dst) => {
-                dst.copy_from_slice(bytes);
-                self.len = end;
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Empties the buffer (inline storage only: used by buffers that never spill).
-    pub(crate) fn clear(&mut self) {
-        self.len = 0;
-        self.heap.clear();
-    }
-
     #[cold]
     fn push_slow(&mut self, bytes: &[u8]) {
         if self.len <= N {

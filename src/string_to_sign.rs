@@ -32,13 +32,23 @@ pub(crate) fn write_string_to_sign<S: Sink + ?Sized>(
     scope: &Scope<'_>,
     canonical_request_hash: &[u8; 64],
 ) {
+    write_string_to_sign_prefix(sink, amz_date, scope);
+    sink.put(canonical_request_hash);
+}
+
+/// Writes the part of the string to sign before the hash: the same for every request signed in
+/// one second.
+pub(crate) fn write_string_to_sign_prefix<S: Sink + ?Sized>(
+    sink: &mut S,
+    amz_date: &[u8],
+    scope: &Scope<'_>,
+) {
     sink.put(ALGORITHM.as_bytes());
     sink.put(b"\n");
     sink.put(amz_date);
     sink.put(b"\n");
     scope.write(sink);
     sink.put(b"\n");
-    sink.put(canonical_request_hash);
 }
 
 /// True for a part of the credential scope (access key id, region, service) that can be

@@ -9,10 +9,7 @@ pub(crate) mod headers;
 pub(crate) mod path;
 pub(crate) mod query;
 
-use hmac::Hmac;
-use sha2::{Digest, Sha256};
-
-use crate::stack::StackBuf;
+use crate::sha256::Hasher;
 
 pub(crate) use headers::HeaderRef;
 pub(crate) use path::PathRules;
@@ -28,20 +25,6 @@ impl Sink for Vec<u8> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
-    }
-}
-
-impl Sink for Sha256 {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.update(bytes);
-    }
-}
-
-impl Sink for Hmac<Sha256> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        hmac::Mac::update(self, bytes);
     }
 }
 
@@ -84,7 +67,8 @@ impl CanonicalRequest<'_> {
 
     /// The lower-case hex SHA-256 of the canonical request.
     pub(crate) fn hash_hex(&self) -> [u8; 64] {
-        let mut hasher = BufferedHasher::new();
+        // Eight blocks hold a typical canonical request whole: it is compressed in one call.
+        let mut hasher = Hasher::<8>::new();
         self.write(&mut hasher);
         hex_lower(&hasher.finish())
     }
@@ -94,41 +78,6 @@ impl CanonicalRequest<'_> {
         let mut out = Vec::with_capacity(256);
         self.write(&mut out);
         String::from_utf8_lossy(&out).into_owned()
-    }
-}
-
-/// SHA-256 fed through a small stack buffer: a canonical request is some fifty writes of a few
-/// bytes each, and gathering them costs less than passing each through the hasher's own block
-/// buffer.
-pub(crate) struct BufferedHasher {
-    hasher: Sha256,
-    buf: StackBuf<256>,
-}
-
-impl BufferedHasher {
-    pub(crate) fn new() -> Self {
-        BufferedHasher {
-            hasher: Sha256::new(),
-            buf: StackBuf::new(),
-        }
-    }
-
-    pub(crate) fn finish(mut self) -> [u8; 32] {
-        self.hasher.update(self.buf.as_bytes());
-        self.hasher.finalize().into()
-    }
-}
-
-impl Sink for BufferedHasher {
-    #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) {
-        if !self.buf.try_push(bytes) {
-            self.hasher.update(self.buf.as_bytes());
-            self.buf.clear();
-            if !self.buf.try_push(bytes) {
-                self.hasher.update(bytes);
-            }
-        }
     }
 }
 
