@@ -17,6 +17,7 @@ mod sha256;
 mod signer;
 mod signing_key;
 mod stack;
+mod stamp;
 mod string_to_sign;
 mod verifier;
 mod verify_error;

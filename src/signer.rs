@@ -14,8 +14,9 @@ use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
 use crate::request::{input_of, missing_host, raw_input, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
-use crate::signing_key::{SigningKey, Stamp, StampCache, StampRef};
+use crate::signing_key::SigningKey;
 use crate::stack::{StackBuf, StackVec};
+use crate::stamp::{Stamp, StampCache, StampRef};
 use crate::string_to_sign::{
     is_scope_part, write_string_to_sign, write_string_to_sign_prefix, Scope, ALGORITHM,
 };
@@ -203,23 +204,46 @@ pub struct Signer {
     stamps: Arc<StampCache>,
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
-    /// First bytes (lower case) of the unsigned header names: most headers are ruled out by
-    /// one bit test instead of a comparison with every name.
-    unsigned_first: [bool; 256],
+    /// The (first byte, length) pairs of every header name signing may leave out or replace:
+    /// one table lookup and a bit test rule out almost every other header.
+    special: NameFilter,
 }
 
-fn first_bytes(settings: &SigningSettings) -> [bool; 256] {
-    let mut mask = [false; 256];
-    for name in settings.unsigned_headers.iter() {
-        if let Some(&b) = name.as_bytes().first() {
-            for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
-                if let Some(slot) = mask.get_mut(usize::from(c)) {
-                    *slot = true;
+/// A Bloom-like filter of header names: bit `min(len, 63)` of the entry for the first byte (in
+/// either case) is set for every name in the set. A clear bit proves a name is not in the set.
+#[derive(Clone)]
+struct NameFilter([u64; 256]);
+
+impl NameFilter {
+    fn new(settings: &SigningSettings) -> Self {
+        let mut table = [0u64; 256];
+        let replaced = [
+            X_AMZ_DATE,
+            "authorization",
+            X_AMZ_SECURITY_TOKEN,
+            X_AMZ_CONTENT_SHA256,
+        ];
+        let unsigned = settings.unsigned_headers.iter().map(|n| n.as_ref());
+        for name in replaced.into_iter().chain(unsigned) {
+            if let Some(&b) = name.as_bytes().first() {
+                for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    if let Some(slot) = table.get_mut(usize::from(c)) {
+                        *slot |= 1 << name.len().min(63);
+                    }
                 }
             }
         }
+        NameFilter(table)
     }
-    mask
+
+    #[inline]
+    fn may_contain(&self, name: &[u8]) -> bool {
+        name.first().is_some_and(|&b| {
+            self.0
+                .get(usize::from(b))
+                .is_some_and(|bits| bits >> name.len().min(63) & 1 != 0)
+        })
+    }
 }
 
 impl fmt::Debug for Signer {
@@ -233,14 +257,30 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// The result of the shared signing pipeline.
-struct Signed<'p> {
-    date: AmzDate,
+/// The result of the shared signing pipeline, borrowed from it while it finishes.
+struct Signed<'s, 'p> {
+    stamp: &'s Stamp,
     payload: PayloadHash<'p>,
     signature: Signature,
-    signed_headers: StackBuf<256>,
+    signed_headers: &'s [u8],
     /// Presigning only: the query string of the presigned URL.
     query: Option<String>,
+}
+
+impl Signed<'_, '_> {
+    /// The `Authorization` header value, built in a buffer of exactly its length so that it
+    /// becomes a `HeaderValue` without another copy.
+    fn authorization(&self) -> Vec<u8> {
+        const SIGNATURE: &[u8] = b", Signature=";
+        let prefix = self.stamp.authorization_prefix.as_bytes();
+        let len = prefix.len() + self.signed_headers.len() + SIGNATURE.len() + 64;
+        let mut out = Vec::with_capacity(len);
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(self.signed_headers);
+        out.extend_from_slice(SIGNATURE);
+        out.extend_from_slice(self.signature.as_bytes());
+        out
+    }
 }
 
 impl Signer {
@@ -275,7 +315,7 @@ impl Signer {
             credentials,
             region,
             service,
-            unsigned_first: first_bytes(&SigningSettings::default()),
+            special: NameFilter::new(&SigningSettings::default()),
             settings: SigningSettings::default(),
             stamps: Arc::new(StampCache::default()),
             config_error,
@@ -284,7 +324,7 @@ impl Signer {
 
     /// The same signer with other settings.
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
-        self.unsigned_first = first_bytes(&settings);
+        self.special = NameFilter::new(&settings);
         self.settings = settings;
         self
     }
@@ -338,36 +378,42 @@ impl Signer {
         let host = missing_host(request)?;
         let mut input = input_of(request);
         input.host = host.as_ref().map(StackBuf::as_bytes);
-        let signed = self.run(&input, payload, time, SignatureLocation::Headers, None, b"")?;
-
-        let mut auth = StackBuf::<512>::new();
-        self.write_authorization(&mut auth, &signed);
         let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
+        let location = SignatureLocation::Headers;
+        let (date, authorization, content_sha256, signature) =
+            self.run(&input, payload, time, location, None, b"", |signed| {
+                let content_sha256 = self
+                    .settings
+                    .content_sha256_header
+                    .then(|| HeaderValue::from_bytes(signed.payload.as_bytes()));
+                (
+                    HeaderValue::from_bytes(signed.stamp.date.as_bytes()),
+                    HeaderValue::try_from(signed.authorization()),
+                    content_sha256,
+                    signed.signature,
+                )
+            })?;
+
         let headers = request.headers_mut();
         if let Some(host) = host {
             let value = HeaderValue::from_bytes(host.as_bytes()).map_err(|_| invalid("host"))?;
             headers.insert(HOST, value);
         }
-        headers.insert(
-            X_AMZ_DATE_NAME,
-            HeaderValue::from_bytes(signed.date.as_bytes()).map_err(|_| invalid(X_AMZ_DATE))?,
-        );
+        headers.insert(X_AMZ_DATE_NAME, date.map_err(|_| invalid(X_AMZ_DATE))?);
         if let Some(token) = self.credentials.session_token() {
             let mut value =
                 HeaderValue::from_str(token).map_err(|_| invalid(X_AMZ_SECURITY_TOKEN))?;
             value.set_sensitive(true);
             headers.insert(X_AMZ_SECURITY_TOKEN_NAME, value);
         }
-        if self.settings.content_sha256_header {
-            let value = HeaderValue::from_bytes(signed.payload.as_bytes())
-                .map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
+        if let Some(value) = content_sha256 {
+            let value = value.map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
             headers.insert(X_AMZ_CONTENT_SHA256_NAME, value);
         }
-        let mut value =
-            HeaderValue::from_bytes(auth.as_bytes()).map_err(|_| invalid("authorization"))?;
+        let mut value = authorization.map_err(|_| invalid("authorization"))?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
-        Ok(signed.signature)
+        Ok(signature)
     }
 
     /// A presigned URL for `request`, valid for `expires_in` from `time`. The body is not signed
@@ -421,8 +467,15 @@ impl Signer {
         prefix.push(uri.path().as_bytes());
         prefix.push(b"?");
         let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, payload, time, location, None, prefix.as_bytes())?;
-        let out = signed.query.unwrap_or_default();
+        let out = self.run(
+            &input,
+            payload,
+            time,
+            location,
+            None,
+            prefix.as_bytes(),
+            |s| s.query.unwrap_or_default(),
+        )?;
         http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
     }
 
@@ -439,18 +492,19 @@ impl Signer {
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
         let input = raw_input(request)?;
-        let signed = self.run(&input, payload, time, SignatureLocation::Headers, None, b"")?;
-        let mut auth = StackBuf::<512>::new();
-        self.write_authorization(&mut auth, &signed);
-        Ok(SigningOutput {
-            date: signed.date,
-            authorization: auth.as_str().to_owned(),
-            security_token: self.credentials.session_token().map(str::to_owned),
-            content_sha256: self
-                .settings
-                .content_sha256_header
-                .then(|| signed.payload.as_str().to_owned()),
-            signature: signed.signature,
+        let location = SignatureLocation::Headers;
+        self.run(&input, payload, time, location, None, b"", |signed| {
+            SigningOutput {
+                date: signed.stamp.date,
+                // Built from ASCII and `&str` inputs: the conversion cannot fail.
+                authorization: String::from_utf8(signed.authorization()).unwrap_or_default(),
+                security_token: self.credentials.session_token().map(str::to_owned),
+                content_sha256: self
+                    .settings
+                    .content_sha256_header
+                    .then(|| signed.payload.as_str().to_owned()),
+                signature: signed.signature,
+            }
         })
     }
 
@@ -468,8 +522,9 @@ impl Signer {
     ) -> Result<String, SigningError> {
         let input = raw_input(request)?;
         let location = SignatureLocation::Query(expires_in);
-        let signed = self.run(&input, payload, time, location, None, b"")?;
-        Ok(signed.query.unwrap_or_default())
+        self.run(&input, payload, time, location, None, b"", |signed| {
+            signed.query.unwrap_or_default()
+        })
     }
 
     /// The canonical request, string to sign and signature that signing `request` at `time`
@@ -516,21 +571,16 @@ impl Signer {
             string_to_sign: String::new(),
             signature: Signature([b'0'; 64]),
         };
-        self.run(input, payload, time, location, Some(&mut report), b"")?;
+        self.run(
+            input,
+            payload,
+            time,
+            location,
+            Some(&mut report),
+            b"",
+            |_| (),
+        )?;
         Ok(report)
-    }
-
-    fn write_authorization(&self, out: &mut StackBuf<512>, signed: &Signed<'_>) {
-        let date = &signed.date;
-        out.push(ALGORITHM.as_bytes());
-        out.push(b" Credential=");
-        out.push(self.credentials.access_key_id().as_bytes());
-        out.push(b"/");
-        self.scope(date).write(out);
-        out.push(b", SignedHeaders=");
-        out.push(signed.signed_headers.as_bytes());
-        out.push(b", Signature=");
-        out.push(signed.signature.as_bytes());
     }
 
     /// The stamp of second `unix`, reusing the key of `cached` if its day is the same.
@@ -545,13 +595,22 @@ impl Signer {
                 &self.service,
             ),
         };
-        let string_to_sign = key
-            .pause_after(|h| write_string_to_sign_prefix(h, date.as_bytes(), &self.scope(&date)));
+        let scope = self.scope(&date);
+        let string_to_sign =
+            key.pause_after(|h| write_string_to_sign_prefix(h, date.as_bytes(), &scope));
+        let mut authorization_prefix = StackBuf::new();
+        authorization_prefix.put(ALGORITHM.as_bytes());
+        authorization_prefix.put(b" Credential=");
+        authorization_prefix.put(self.credentials.access_key_id().as_bytes());
+        authorization_prefix.put(b"/");
+        scope.write(&mut authorization_prefix);
+        authorization_prefix.put(b", SignedHeaders=");
         Some(Stamp {
             unix,
             date,
             key,
             string_to_sign,
+            authorization_prefix,
         })
     }
 
@@ -565,7 +624,8 @@ impl Signer {
 
     /// The pipeline every signing goes through: select and sort the signed headers, build the
     /// canonical query, hash the canonical request, sign the string to sign.
-    fn run<'p>(
+    #[allow(clippy::too_many_arguments)]
+    fn run<'p, R>(
         &self,
         input: &Input<'_>,
         payload: Payload<'p>,
@@ -573,7 +633,8 @@ impl Signer {
         location: SignatureLocation,
         report: Option<&mut SigningReport>,
         url_prefix: &[u8],
-    ) -> Result<Signed<'p>, SigningError> {
+        finish: impl FnOnce(Signed<'_, 'p>) -> R,
+    ) -> Result<R, SigningError> {
         if let Some(err) = &self.config_error {
             return Err(err.clone());
         }
@@ -607,6 +668,14 @@ impl Signer {
         let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
         let lower_names = matches!(input.headers, Headers::Map(_));
         input.headers.for_each(|name, value| {
+            if !self.special.may_contain(name) {
+                headers.push(if lower_names {
+                    HeaderRef::lower(name, value)
+                } else {
+                    HeaderRef::new(name, value)
+                });
+                return;
+            }
             // A token that travels outside the signature is never signed, whoever set it.
             let token_outside = !settings.sign_session_token
                 && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
@@ -618,10 +687,7 @@ impl Signer {
                             && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
                         || (settings.content_sha256_header
                             && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
-            let maybe_unsigned = name
-                .first()
-                .is_some_and(|&b| self.unsigned_first.get(usize::from(b)) == Some(&true));
-            let unsigned = maybe_unsigned && settings.is_unsigned(name);
+            let unsigned = settings.is_unsigned(name);
             if !replaced && !unsigned {
                 headers.push(if lower_names {
                     HeaderRef::lower(name, value)
@@ -757,13 +823,13 @@ impl Signer {
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         });
 
-        Ok(Signed {
-            date: *date,
+        Ok(finish(Signed {
+            stamp,
             payload: *payload,
             signature,
-            signed_headers,
+            signed_headers: signed_headers.as_bytes(),
             query,
-        })
+        }))
     }
 }
 

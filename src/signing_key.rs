@@ -1,5 +1,5 @@
-//! The derived signing key (kDate → kRegion → kService → kSigning), the bounded, thread-safe
-//! cache the verifier keeps of it, and the per-second state a signer reuses.
+//! The derived signing key (kDate → kRegion → kService → kSigning) and the bounded, thread-safe
+//! cache the verifier keeps of it.
 //!
 //! A [`SigningKey`] holds the *keyed HMAC midstates* of kSigning, not just its bytes: signing with
 //! a cached key costs only the HMAC of the string to sign, with no key set-up and no derivation.
@@ -8,11 +8,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::RwLock;
 
 use zeroize::Zeroizing;
 
-use crate::date::AmzDate;
 use crate::sha256::{self, HmacKey, Midstate};
 
 /// A derived SigV4 signing key for one (secret, date, region, service).
@@ -72,79 +71,6 @@ impl SigningKey {
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SigningKey { .. }")
-    }
-}
-
-/// What a signer reuses for every request signed in one second: the `X-Amz-Date`, the signing
-/// key of its day and the MAC of the string to sign paused after its fixed part.
-pub(crate) struct Stamp {
-    pub(crate) unix: u64,
-    pub(crate) date: AmzDate,
-    pub(crate) key: SigningKey,
-    /// The HMAC state after `AWS4-HMAC-SHA256\n<date>\n<scope>\n`.
-    pub(crate) string_to_sign: Midstate,
-}
-
-/// The cache of a signer, whose access key, secret, region and service never change: one slot
-/// holding the [`Stamp`] of the last second signed in (bounded by construction). A hit is a read
-/// lock and a comparison; a new second costs one SHA-256 block, a new day a key derivation.
-#[derive(Default)]
-pub(crate) struct StampCache {
-    slot: RwLock<Option<Stamp>>,
-}
-
-/// A [`Stamp`] borrowed from the cache, or made for this call alone.
-pub(crate) enum StampRef<'a> {
-    Cached(RwLockReadGuard<'a, Option<Stamp>>),
-    Own(Box<Stamp>),
-}
-
-impl StampRef<'_> {
-    pub(crate) fn get(&self) -> Option<&Stamp> {
-        match self {
-            StampRef::Cached(guard) => guard.as_ref(),
-            StampRef::Own(stamp) => Some(stamp),
-        }
-    }
-}
-
-impl StampCache {
-    /// The stamp of second `unix`; `make` builds one, given the cached stamp (whose key it may
-    /// reuse if the day is the same). `None` when `make` gives none.
-    pub(crate) fn get(
-        &self,
-        unix: u64,
-        make: impl Fn(Option<&Stamp>) -> Option<Stamp>,
-    ) -> Option<StampRef<'_>> {
-        let hit = |slot: &Option<Stamp>| slot.as_ref().is_some_and(|s| s.unix == unix);
-        if let Ok(guard) = self.slot.read() {
-            if hit(&guard) {
-                return Some(StampRef::Cached(guard));
-            }
-        }
-        if let Ok(mut slot) = self.slot.write() {
-            if !hit(&slot) {
-                let stamp = make(slot.as_ref())?;
-                *slot = Some(stamp);
-            }
-        }
-        // Another thread may have moved the slot to another second in between: then this call
-        // makes its own stamp rather than waiting.
-        match self.slot.read() {
-            Ok(guard) if hit(&guard) => Some(StampRef::Cached(guard)),
-            Ok(guard) => {
-                let stamp = make(guard.as_ref());
-                drop(guard);
-                stamp.map(|s| StampRef::Own(Box::new(s)))
-            }
-            Err(_) => make(None).map(|s| StampRef::Own(Box::new(s))),
-        }
-    }
-}
-
-impl fmt::Debug for StampCache {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StampCache { .. }")
     }
 }
 
