@@ -17,6 +17,7 @@ pub(crate) struct StackBuf<const N: usize> {
 }
 
 impl<const N: usize> StackBuf<N> {
+    #[inline(always)]
     pub(crate) fn new() -> Self {
         Self {
             inline: [0; N],
@@ -29,7 +30,7 @@ impl<const N: usize> StackBuf<N> {
     pub(crate) fn push(&mut self, bytes: &[u8]) {
         let end = self.len.wrapping_add(bytes.len());
         if let Some(dst) = self.inline.get_mut(self.len..end) {
-            dst.copy_from_slice(bytes);
+            crate::sha256::copy_short(dst, bytes);
             self.len = end;
         } else {
             self.push_slow(bytes);
@@ -77,6 +78,7 @@ pub(crate) struct StackVec<T: Copy + Default, const N: usize> {
 }
 
 impl<T: Copy + Default, const N: usize> StackVec<T, N> {
+    #[inline(always)]
     pub(crate) fn new() -> Self {
         Self {
             inline: [T::default(); N],

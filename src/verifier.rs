@@ -779,7 +779,7 @@ impl<S: SecretStore> Verifier<S> {
             .as_slice()
             .iter()
             .filter(|h| h.is_first())
-            .map(|h| h.name);
+            .map(|h| h.name());
         let mut next_present = present.next();
         let mut missing_host = false;
         for name in names.as_slice() {

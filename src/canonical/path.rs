@@ -57,11 +57,19 @@ pub(crate) fn write_path<S: Sink + ?Sized>(sink: &mut S, wire_path: &[u8], rules
     }
 }
 
+/// True if the path has an empty, `.` or `..` segment. Every such segment starts right after a
+/// `/` with `/` or `.` (or is a leading `.`), so paths without that pair, the usual case, are
+/// cleared in one pass over their bytes.
 fn needs_normalizing(path: &[u8]) -> bool {
-    path.windows(2).any(|w| w == b"//")
+    let suspicious = path.starts_with(b".")
         || path
-            .split(|&b| b == b'/')
-            .any(|segment| segment == b"." || segment == b"..")
+            .windows(2)
+            .any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'));
+    suspicious
+        && (path.windows(2).any(|w| w == b"//")
+            || path
+                .split(|&b| b == b'/')
+                .any(|segment| segment == b"." || segment == b".."))
 }
 
 #[cfg(test)]

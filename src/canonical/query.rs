@@ -5,43 +5,71 @@
 use std::cmp::Ordering;
 
 use super::encode::{encoded_bytes, write_encoded, Encoding};
+use super::headers::cmp_bytes;
 use super::Sink;
 use crate::stack::{sort_stable_by, StackVec};
 
 /// One query parameter as it stands in the input.
-#[derive(Clone, Copy, Debug)]
+///
+/// Its default is all zero bytes (the parts are `Option`s, the encoding a small enum), so the
+/// arrays of the signer's stack lists are cleared by `memset` rather than element by element.
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Param<'a> {
-    pub key: &'a [u8],
-    pub value: &'a [u8],
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
     /// How `key` and `value` are turned into canonical form.
-    enc: Encoding,
+    kind: Kind,
     /// Both parts are already canonical, so they can be compared and written as they are.
     identity: bool,
 }
 
-impl Default for Param<'_> {
-    fn default() -> Self {
-        Param::plain(b"", b"")
-    }
+/// Where a parameter came from, which decides its [`Encoding`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Kind {
+    /// Read from a query string as sent: [`Encoding::QUERY`].
+    #[default]
+    Wire,
+    /// Produced by this crate: [`Encoding::PLAIN`].
+    Plain,
 }
 
 impl<'a> Param<'a> {
     /// A parameter read from a query string as it was sent.
     pub(crate) fn wire(key: &'a [u8], value: &'a [u8]) -> Self {
-        Self::new(key, value, Encoding::QUERY)
+        Self::new(key, value, Kind::Wire)
     }
 
     /// A parameter whose value this crate produced and that still needs encoding.
     pub(crate) fn plain(key: &'a [u8], value: &'a [u8]) -> Self {
-        Self::new(key, value, Encoding::PLAIN)
+        Self::new(key, value, Kind::Plain)
     }
 
-    fn new(key: &'a [u8], value: &'a [u8], enc: Encoding) -> Self {
-        Param {
-            key,
-            value,
-            enc,
-            identity: enc.is_identity(key) && enc.is_identity(value),
+    fn new(key: &'a [u8], value: &'a [u8], kind: Kind) -> Self {
+        let mut p = Param {
+            key: Some(key),
+            value: Some(value),
+            kind,
+            identity: false,
+        };
+        p.identity = p.enc().is_identity(key) && p.enc().is_identity(value);
+        p
+    }
+
+    #[inline]
+    fn key(&self) -> &'a [u8] {
+        self.key.unwrap_or_default()
+    }
+
+    #[inline]
+    fn value(&self) -> &'a [u8] {
+        self.value.unwrap_or_default()
+    }
+
+    #[inline]
+    fn enc(&self) -> Encoding {
+        match self.kind {
+            Kind::Wire => Encoding::QUERY,
+            Kind::Plain => Encoding::PLAIN,
         }
     }
 
@@ -49,23 +77,26 @@ impl<'a> Param<'a> {
     pub(crate) fn name_is(&self, name: &[u8]) -> bool {
         // `name` is canonical (unreserved characters only): an encoding of it is never shorter,
         // and longer only through escapes.
-        if self.identity || self.enc.is_identity(self.key) {
-            self.key == name
-        } else if self.key.len() < name.len() || !self.key.contains(&b'%') {
+        let key = self.key();
+        if self.identity || self.enc().is_identity(key) {
+            key == name
+        } else if key.len() < name.len() || !key.contains(&b'%') {
             false
         } else {
-            encoded_bytes(self.key, self.enc).eq(name.iter().copied())
+            encoded_bytes(key, self.enc()).eq(name.iter().copied())
         }
     }
 
     fn cmp_canonical(&self, other: &Self) -> Ordering {
         if self.identity && other.identity {
-            return self.key.cmp(other.key).then(self.value.cmp(other.value));
+            return cmp_bytes(self.key(), other.key())
+                .then_with(|| cmp_bytes(self.value(), other.value()));
         }
-        encoded_bytes(self.key, self.enc)
-            .cmp(encoded_bytes(other.key, other.enc))
+        encoded_bytes(self.key(), self.enc())
+            .cmp(encoded_bytes(other.key(), other.enc()))
             .then_with(|| {
-                encoded_bytes(self.value, self.enc).cmp(encoded_bytes(other.value, other.enc))
+                encoded_bytes(self.value(), self.enc())
+                    .cmp(encoded_bytes(other.value(), other.enc()))
             })
     }
 }
@@ -108,9 +139,9 @@ pub(crate) fn split_query<'a, const N: usize>(
             None => (piece, &b""[..]),
         };
         let param = Param {
-            key,
-            value,
-            enc: Encoding::QUERY,
+            key: Some(key),
+            value: Some(value),
+            kind: Kind::Wire,
             identity,
         };
         if keep(&param) {
@@ -137,13 +168,13 @@ pub(crate) fn write_query<S: Sink + ?Sized>(sink: &mut S, params: &[Param<'_>]) 
 /// Writes one parameter as `name=value` in canonical encoding.
 pub(crate) fn write_param<S: Sink + ?Sized>(sink: &mut S, p: &Param<'_>) {
     if p.identity {
-        sink.put(p.key);
+        sink.put(p.key());
         sink.put(b"=");
-        sink.put(p.value);
+        sink.put(p.value());
     } else {
-        write_encoded(sink, p.key, p.enc);
+        write_encoded(sink, p.key(), p.enc());
         sink.put(b"=");
-        write_encoded(sink, p.value, p.enc);
+        write_encoded(sink, p.value(), p.enc());
     }
 }
 
