@@ -167,7 +167,7 @@ fn is_trimmed(value: &[u8]) -> bool {
     #[inline(always)]
     fn spaces(word: u64) -> u64 {
         let x = word ^ (0x20 * ONES);
-        !((x & !HIGHS) + !HIGHS | x) & HIGHS
+        !(((x & !HIGHS) + !HIGHS) | x) & HIGHS
     }
     if value.first() == Some(&b' ') || value.last() == Some(&b' ') {
         return false;
