@@ -1,8 +1,6 @@
 //! What signing and verifying need from a request, however it was given: an
 //! [`http::Request`] or a [`RawRequest`] of borrowed parts.
 
-use http::header::HOST;
-
 use crate::error::SigningError;
 use crate::stack::StackBuf;
 
@@ -47,6 +45,9 @@ pub(crate) struct Input<'r> {
     pub(crate) headers: Headers<'r>,
     /// The `Host` value to use when the headers have none (from the URI's authority).
     pub(crate) host: Option<&'r [u8]>,
+    /// The URI of an `http::Request`, whose host the signer signs (and sends) when the
+    /// headers have no `Host`.
+    pub(crate) uri: Option<&'r http::Uri>,
 }
 
 #[derive(Clone, Copy)]
@@ -102,24 +103,13 @@ pub(crate) fn input_of<B>(request: &http::Request<B>) -> Input<'_> {
         query: uri.query().unwrap_or_default(),
         headers: Headers::Map(request.headers()),
         host: None,
+        uri: Some(uri),
     }
 }
 
-/// For a request without a `Host` header, the value it will be sent with: the URI's host, with
-/// its port unless it is the scheme's default. `None` when the request has a `Host` header.
-pub(crate) fn missing_host<B>(
-    request: &http::Request<B>,
-) -> Result<Option<StackBuf<256>>, SigningError> {
-    if request.headers().contains_key(HOST) {
-        return Ok(None);
-    }
-    host_from_uri(request)
-        .map(Some)
-        .ok_or(SigningError::MissingHost)
-}
-
-fn host_from_uri<B>(request: &http::Request<B>) -> Option<StackBuf<256>> {
-    let uri = request.uri();
+/// The `Host` a request without one is sent with: the URI's host, with its port unless it is the
+/// scheme's default. `None` when the URI has no host.
+pub(crate) fn host_from_uri(uri: &http::Uri) -> Option<StackBuf<256>> {
     let host = uri.host()?;
     let mut out = StackBuf::<256>::new();
     out.push(host.as_bytes());
@@ -223,5 +213,6 @@ pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, Signi
         query: request.query,
         headers: Headers::Pairs(request.headers),
         host: None,
+        uri: None,
     })
 }

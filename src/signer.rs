@@ -12,7 +12,7 @@ use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
-use crate::request::{input_of, missing_host, raw_input, Headers, Input, RawRequest};
+use crate::request::{host_from_uri, input_of, raw_input, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signing_key::SigningKey;
 use crate::stack::{StackBuf, StackVec};
@@ -204,7 +204,8 @@ pub struct Signer {
     stamps: Arc<StampCache>,
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
-    /// The (first byte, length) pairs of every header name signing may leave out or replace:
+    /// The (first byte, length) pairs of every header name signing may leave out, replace or
+    /// look for:
     /// one table lookup and a bit test rule out almost every other header.
     special: NameFilter,
 }
@@ -217,11 +218,13 @@ struct NameFilter([u64; 256]);
 impl NameFilter {
     fn new(settings: &SigningSettings) -> Self {
         let mut table = [0u64; 256];
+        // `host` too: its presence decides whether the URI's host is signed instead.
         let replaced = [
             X_AMZ_DATE,
             "authorization",
             X_AMZ_SECURITY_TOKEN,
             X_AMZ_CONTENT_SHA256,
+            "host",
         ];
         let unsigned = settings.unsigned_headers.iter().map(|n| n.as_ref());
         for name in replaced.into_iter().chain(unsigned) {
@@ -263,6 +266,8 @@ struct Signed<'s, 'p> {
     payload: PayloadHash<'p>,
     signature: Signature,
     signed_headers: &'s [u8],
+    /// The `Host` signed for a request that had none, to be sent with it.
+    added_host: Option<&'s [u8]>,
     /// Presigning only: the query string of the presigned URL.
     query: Option<String>,
 }
@@ -375,18 +380,17 @@ impl Signer {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<Signature, SigningError> {
-        let host = missing_host(request)?;
-        let mut input = input_of(request);
-        input.host = host.as_ref().map(StackBuf::as_bytes);
+        let input = input_of(request);
         let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
         let location = SignatureLocation::Headers;
-        let (date, authorization, content_sha256, signature) =
+        let (host, date, authorization, content_sha256, signature) =
             self.run(&input, payload, time, location, None, b"", |signed| {
                 let content_sha256 = self
                     .settings
                     .content_sha256_header
                     .then(|| HeaderValue::from_bytes(signed.payload.as_bytes()));
                 (
+                    signed.added_host.map(HeaderValue::from_bytes),
                     HeaderValue::from_bytes(signed.stamp.date.as_bytes()),
                     HeaderValue::try_from(signed.authorization()),
                     content_sha256,
@@ -395,9 +399,8 @@ impl Signer {
             })?;
 
         let headers = request.headers_mut();
-        if let Some(host) = host {
-            let value = HeaderValue::from_bytes(host.as_bytes()).map_err(|_| invalid("host"))?;
-            headers.insert(HOST, value);
+        if let Some(value) = host {
+            headers.insert(HOST, value.map_err(|_| invalid("host"))?);
         }
         headers.insert(X_AMZ_DATE_NAME, date.map_err(|_| invalid(X_AMZ_DATE))?);
         if let Some(token) = self.credentials.session_token() {
@@ -448,9 +451,7 @@ impl Signer {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<http::Uri, SigningError> {
-        let host = missing_host(request)?;
-        let mut input = input_of(request);
-        input.host = host.as_ref().map(StackBuf::as_bytes);
+        let input = input_of(request);
         let uri = request.uri();
         // The URL up to its query, so the pipeline writes the whole URL in one buffer.
         let mut prefix = StackBuf::<256>::new();
@@ -539,10 +540,7 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        let host = missing_host(request)?;
-        let mut input = input_of(request);
-        input.host = host.as_ref().map(StackBuf::as_bytes);
-        self.explain(&input, payload, location, time)
+        self.explain(&input_of(request), payload, location, time)
     }
 
     /// As [`Signer::explain_at`], for a request given as parts.
@@ -667,6 +665,7 @@ impl Signer {
         // 1. The signed headers.
         let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
         let lower_names = matches!(input.headers, Headers::Map(_));
+        let mut has_host = false;
         input.headers.for_each(|name, value| {
             if !self.special.may_contain(name) {
                 headers.push(if lower_names {
@@ -676,6 +675,7 @@ impl Signer {
                 });
                 return;
             }
+            has_host |= name.eq_ignore_ascii_case(b"host");
             // A token that travels outside the signature is never signed, whoever set it.
             let token_outside = !settings.sign_session_token
                 && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
@@ -696,8 +696,16 @@ impl Signer {
                 });
             }
         });
-        if let Some(host) = input.host {
-            headers.push(HeaderRef::lower(b"host", host));
+        // A request without a Host header is signed (and sent) with its URI's host.
+        let uri_host;
+        let mut added_host = None;
+        if !has_host {
+            uri_host = input
+                .uri
+                .and_then(host_from_uri)
+                .ok_or(SigningError::MissingHost)?;
+            headers.push(HeaderRef::lower(b"host", uri_host.as_bytes()));
+            added_host = Some(uri_host.as_bytes());
         }
         if !presign {
             headers.push(HeaderRef::lower(X_AMZ_DATE.as_bytes(), date.as_bytes()));
@@ -828,6 +836,7 @@ impl Signer {
             payload: *payload,
             signature,
             signed_headers: signed_headers.as_bytes(),
+            added_host,
             query,
         }))
     }

@@ -484,6 +484,7 @@ impl<S: SecretStore> Verifier<S> {
             query: request.query,
             headers: Headers::Pairs(request.headers),
             host: None,
+            uri: None,
         };
         self.verify_input(&input, payload, now)
     }
