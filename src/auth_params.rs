@@ -34,18 +34,34 @@ impl<'a> CredentialScope<'a> {
     /// [`VerifyError::IncompleteSignature`] unless there are exactly five non-empty parts, the
     /// date is eight digits and the last part is `aws4_request`.
     pub fn parse(credential: &'a str) -> Result<Self, VerifyError> {
-        let mut parts = split_ascii(credential, b'/');
-        let mut next = || parts.next().filter(|p| !p.is_empty());
-        let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator)) =
-            (next(), next(), next(), next(), next())
-        else {
+        // The last part is fixed, so only the first four need searching for: one pass that
+        // records where the separators are.
+        let head = credential
+            .strip_suffix("/aws4_request")
+            .ok_or(INCOMPLETE_CREDENTIAL)?;
+        let mut cuts = [0usize; 3];
+        let mut found = 0;
+        for (i, b) in head.bytes().enumerate() {
+            if b == b'/' {
+                match cuts.get_mut(found) {
+                    Some(cut) => *cut = i,
+                    None => return Err(INCOMPLETE_CREDENTIAL),
+                }
+                found += 1;
+            }
+        }
+        let [a, b, c] = cuts;
+        let part = |from: usize, to: usize| head.get(from..to).filter(|p| !p.is_empty());
+        let (3, Some(access_key_id), Some(date), Some(region), Some(service)) = (
+            found,
+            part(0, a),
+            part(a + 1, b),
+            part(b + 1, c),
+            part(c + 1, head.len()),
+        ) else {
             return Err(INCOMPLETE_CREDENTIAL);
         };
-        if parts.next().is_some()
-            || terminator != "aws4_request"
-            || date.len() != 8
-            || !date.bytes().all(|b| b.is_ascii_digit())
-        {
+        if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
             return Err(INCOMPLETE_CREDENTIAL);
         }
         Ok(CredentialScope {
@@ -111,8 +127,17 @@ impl<'a> AuthorizationHeader<'a> {
                 at += 1;
             }
             let name_start = at;
-            while bytes.get(at).is_some_and(|&b| b != b'=' && b != b',') {
-                at += 1;
+            // The three names are known: try them whole before scanning byte by byte.
+            let known = ["Credential=", "SignedHeaders=", "Signature="]
+                .into_iter()
+                .find(|n| rest.get(at..).is_some_and(|r| r.starts_with(n)));
+            match known {
+                Some(n) => at += n.len() - 1,
+                None => {
+                    while bytes.get(at).is_some_and(|&b| b != b'=' && b != b',') {
+                        at += 1;
+                    }
+                }
             }
             if bytes.get(at) != Some(&b'=') {
                 return Err(VerifyError::IncompleteSignature {

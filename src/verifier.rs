@@ -734,11 +734,20 @@ impl<S: SecretStore> Verifier<S> {
         // The signed name equal to `name` (in any case). The list is short and names differ in
         // length more often than not, so a linear scan that compares lengths first wins over a
         // binary search here.
+        // `http::HeaderMap` names are lower case already: compared exactly.
+        let lower_names = matches!(headers, Headers::Map(_));
         let signed_name = |name: &[u8]| {
             names
                 .as_slice()
                 .iter()
-                .find(|n| n.len() == name.len() && n.as_bytes().eq_ignore_ascii_case(name))
+                .find(|n| {
+                    n.len() == name.len()
+                        && if lower_names {
+                            n.as_bytes() == name
+                        } else {
+                            n.as_bytes().eq_ignore_ascii_case(name)
+                        }
+                })
                 .copied()
         };
         let is_signed = |name: &[u8]| signed_name(name).is_some();
