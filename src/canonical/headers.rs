@@ -173,18 +173,23 @@ fn is_trimmed(value: &[u8]) -> bool {
         return false;
     }
     let (words, tail) = value.as_chunks::<8>();
-    let mut last = [0u8; 8];
-    for (dst, src) in last.iter_mut().zip(tail) {
-        *dst = *src;
-    }
     // `carry` is the space bit of the previous word's last byte, moved to byte 0.
     let mut carry = 0;
-    for word in words.iter().copied().chain(std::iter::once(last)) {
-        let m = spaces(u64::from_le_bytes(word));
-        if m & (m << 8 | carry) != 0 {
+    for word in words {
+        let m = spaces(u64::from_le_bytes(*word));
+        if m & ((m << 8) | carry) != 0 {
             return false;
         }
         carry = m >> 56;
+    }
+    // The last few bytes one at a time (copying them into a word would stall on the load).
+    let mut previous_space = carry != 0;
+    for &b in tail {
+        let space = b == b' ';
+        if space && previous_space {
+            return false;
+        }
+        previous_space = space;
     }
     true
 }
