@@ -176,9 +176,11 @@ fn all_in_class(s: &[u8], bit: u8) -> bool {
     !s.is_empty() && s.iter().all(|&b| NAME_CLASS[usize::from(b)] & bit != 0)
 }
 
-/// True for a header name in canonical form: one or more `tchar`s, none upper case.
-pub(crate) fn is_lower_token(s: &[u8]) -> bool {
-    all_in_class(s, 2)
+/// True if `s` consists of lower-case `tchar`s and `sep`s only (a signed-headers list, before it
+/// is split).
+pub(crate) fn is_lower_token_list(s: &[u8], sep: u8) -> bool {
+    s.iter()
+        .all(|&b| b == sep || NAME_CLASS[usize::from(b)] & 2 != 0)
 }
 
 /// True for an HTTP token (a method or a header name): one or more `tchar`s.

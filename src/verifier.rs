@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
 use crate::canonical::{
-    headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
+    headers::cmp_bytes, headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
 use crate::chunked::{ChunkChain, ChunkDecoder, ChunkError, ChunkedMode, DecoderConfig};
 use crate::date::AmzDate;
@@ -21,7 +21,7 @@ use crate::payload::{
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 use crate::replay::{ReplayGuard, Seen};
-use crate::request::{input_of, is_lower_token, is_token, Headers, Input, RawRequest};
+use crate::request::{input_of, is_lower_token_list, is_token, Headers, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signer::{
     param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
@@ -718,10 +718,21 @@ impl<S: SecretStore> Verifier<S> {
         };
 
         // 3. The signed headers: canonical, complete, and covering every x-amz-* header.
+        // One check of every byte, then one split: names non-empty and strictly ascending.
+        if !is_lower_token_list(signed_headers.as_bytes(), b';') {
+            return Err(VerifyError::SignedHeadersNotCanonical);
+        }
         let mut names: StackVec<&str, 12> = StackVec::new();
-        for name in split_ascii(signed_headers, b';') {
-            let ordered = names.as_slice().last().is_none_or(|prev| *prev < name);
-            if !ordered || !is_lower_token(name.as_bytes()) {
+        let mut previous: Option<&str> = None;
+        let mut start = 0;
+        while start <= signed_headers.len() {
+            let rest = signed_headers.as_bytes().get(start..).unwrap_or_default();
+            let end = start + rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
+            // ASCII only (checked above), so every index is a character boundary.
+            let name = signed_headers.get(start..end).unwrap_or_default();
+            start = end + 1;
+            let ordered = previous.is_none_or(|p| cmp_bytes(p.as_bytes(), name.as_bytes()).is_lt());
+            if name.is_empty() || !ordered {
                 return Err(VerifyError::SignedHeadersNotCanonical);
             }
             if names.len() >= MAX_SIGNED_HEADERS {
@@ -730,6 +741,7 @@ impl<S: SecretStore> Verifier<S> {
                 });
             }
             names.push(name);
+            previous = Some(name);
         }
         // The signed name equal to `name` (in any case). The list is short and names differ in
         // length more often than not, so a linear scan that compares lengths first wins over a
