@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use zeroize::Zeroizing;
 
 use crate::sha256::{self, HmacKey, Midstate};
+use crate::string_to_sign::{write_string_to_sign, write_string_to_sign_prefix, Scope};
 
 /// A derived SigV4 signing key for one (secret, date, region, service).
 #[derive(Clone)]
@@ -81,6 +82,9 @@ struct Entry {
     region: Box<str>,
     service: Box<str>,
     key: SigningKey,
+    /// The `X-Amz-Date` of the last string to sign signed with this key, and the HMAC paused
+    /// after that string's fixed start: requests signed in the same second skip a block.
+    recent: Mutex<Option<([u8; 16], Midstate)>>,
 }
 
 impl Entry {
@@ -179,10 +183,67 @@ impl KeyCache {
                     region: region.into(),
                     service: service.into(),
                     key: key.clone(),
+                    recent: Mutex::new(None),
                 },
             );
         }
         key
+    }
+
+    /// HMAC-SHA256 of the string to sign `AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<hash>`
+    /// under the key of (`access_key_id`, `secret_access_key`, `scope`).
+    pub(crate) fn sign_string_to_sign(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        amz_date: &[u8; 16],
+        scope: &Scope<'_>,
+        hash: &[u8; 64],
+    ) -> [u8; 32] {
+        let date: [u8; 8] = scope.date.try_into().unwrap_or([0; 8]);
+        let slot = slot_of(access_key_id, &date, scope.region, scope.service);
+        if let Ok(entries) = self.entries.read() {
+            let entry = entries.get(&slot).filter(|e| {
+                e.matches(
+                    access_key_id,
+                    secret_access_key,
+                    &date,
+                    scope.region,
+                    scope.service,
+                )
+            });
+            if let Some(e) = entry {
+                // The lock is held only to read or replace the paused state, never to hash.
+                let cached = match e.recent.lock() {
+                    Ok(recent) => match &*recent {
+                        Some((d, mid)) if d == amz_date => Some(mid.clone()),
+                        _ => None,
+                    },
+                    Err(_) => None,
+                };
+                let mid = match cached {
+                    Some(mid) => mid,
+                    None => {
+                        let mid = e
+                            .key
+                            .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope));
+                        if let Ok(mut recent) = e.recent.lock() {
+                            *recent = Some((*amz_date, mid.clone()));
+                        }
+                        mid
+                    }
+                };
+                return e.key.sign_resumed(&mid, hash);
+            }
+        }
+        let key = self.get_bytes(
+            access_key_id,
+            secret_access_key,
+            scope.date,
+            scope.region,
+            scope.service,
+        );
+        key.sign_sink(|h| write_string_to_sign(h, amz_date, scope, hash))
     }
 
     /// How many keys are cached now.
@@ -327,6 +388,45 @@ mod tests {
         assert!(cache.len() <= 3);
         let entries = cache.entries.read().unwrap();
         assert!(entries.values().all(|e| &e.date == b"20150830"));
+    }
+
+    #[test]
+    fn strings_to_sign_agree_whatever_the_cache_holds() {
+        let cache = KeyCache::new(4);
+        let hash = [b'a'; 64];
+        fn scope(date: &[u8]) -> Scope<'_> {
+            Scope {
+                date,
+                region: "us-east-1",
+                service: "iam",
+            }
+        }
+        let expected = |secret: &str, amz_date: &[u8; 16]| {
+            let day = &amz_date[..8];
+            let key = SigningKey::derive(
+                secret,
+                std::str::from_utf8(day).unwrap(),
+                "us-east-1",
+                "iam",
+            );
+            let mut sts = Vec::new();
+            write_string_to_sign(&mut sts, amz_date, &scope(day), &hash);
+            key.sign(&[&sts])
+        };
+        // The same second twice, another second, back again, another day, a rotated secret.
+        for (secret, amz_date) in [
+            (SECRET, b"20150830T123600Z"),
+            (SECRET, b"20150830T123600Z"),
+            (SECRET, b"20150830T123601Z"),
+            (SECRET, b"20150830T123600Z"),
+            (SECRET, b"20150831T000000Z"),
+            ("rotated", b"20150831T000000Z"),
+            (SECRET, b"20150831T000000Z"),
+        ] {
+            let got =
+                cache.sign_string_to_sign("AK", secret, amz_date, &scope(&amz_date[..8]), &hash);
+            assert_eq!(got, expected(secret, amz_date), "{secret} {amz_date:?}");
+        }
     }
 
     #[test]

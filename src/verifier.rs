@@ -859,16 +859,13 @@ impl<S: SecretStore> Verifier<S> {
             region: credential.region,
             service: credential.service,
         };
-        let key = self.keys.get_bytes(
+        let mac = self.keys.sign_string_to_sign(
             credential.access_key_id,
             &record.secret_access_key,
-            scope.date,
-            scope.region,
-            scope.service,
+            request_time.as_bytes(),
+            &scope,
+            &creq_hash,
         );
-        let mac = key.sign_sink(|sink| {
-            write_string_to_sign(sink, request_time.as_bytes(), &scope, &creq_hash)
-        });
         let expected = Signature::from_mac(&mac);
         let matches =
             signature.len() == 64 && signatures_equal(expected.as_bytes(), signature.as_bytes());
