@@ -188,26 +188,42 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     all_in_class(s, 1)
 }
 
-pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, SigningError> {
-    if !is_token(request.method.as_bytes()) {
-        return Err(SigningError::InvalidMethod);
+/// What makes a [`RawRequest`] impossible to send as it is. The signer and the verifier each
+/// turn it into their own error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawFault<'r> {
+    /// The method is not an HTTP token.
+    Method,
+    /// This header name is not an HTTP token.
+    HeaderName(&'r str),
+    /// The value of this header contains CR, LF or NUL, which would let it forge other headers.
+    HeaderValue(&'r str),
+}
+
+impl From<RawFault<'_>> for SigningError {
+    fn from(fault: RawFault<'_>) -> Self {
+        match fault {
+            RawFault::Method => SigningError::InvalidMethod,
+            RawFault::HeaderName(name) => SigningError::InvalidHeaderName { name: name.into() },
+            RawFault::HeaderValue(name) => SigningError::InvalidHeaderValue { name: name.into() },
+        }
     }
-    let mut has_host = false;
+}
+
+/// The parts of a [`RawRequest`], once its method and headers are known to be sendable. (A
+/// missing `Host` is the caller's to judge: the signer refuses it, the verifier reports which
+/// signed header is absent.)
+pub(crate) fn raw_input<'r>(request: &RawRequest<'r>) -> Result<Input<'r>, RawFault<'r>> {
+    if !is_token(request.method.as_bytes()) {
+        return Err(RawFault::Method);
+    }
     for (name, value) in request.headers {
         if !is_token(name.as_bytes()) {
-            return Err(SigningError::InvalidHeaderName {
-                name: (*name).to_owned(),
-            });
+            return Err(RawFault::HeaderName(name));
         }
         if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Err(SigningError::InvalidHeaderValue {
-                name: (*name).to_owned(),
-            });
+            return Err(RawFault::HeaderValue(name));
         }
-        has_host |= name.eq_ignore_ascii_case("host");
-    }
-    if !has_host {
-        return Err(SigningError::MissingHost);
     }
     Ok(Input {
         method: request.method.as_bytes(),

@@ -21,7 +21,9 @@ use crate::payload::{
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
 use crate::replay::{ReplayGuard, Seen};
-use crate::request::{input_of, is_lower_token_list, is_token, Headers, Input, RawRequest};
+use crate::request::{
+    input_of, is_lower_token_list, raw_input, Headers, Input, RawFault, RawRequest,
+};
 use crate::settings::SigningSettings;
 use crate::signer::{
     param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
@@ -461,31 +463,13 @@ impl<S: SecretStore> Verifier<S> {
         payload: Payload<'_>,
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
-        if !is_token(request.method.as_bytes()) {
-            return Err(VerifyError::MalformedRequest {
-                reason: "the method is not an HTTP token",
-            });
-        }
-        for (name, value) in request.headers {
-            if !is_token(name.as_bytes()) {
-                return Err(VerifyError::MalformedRequest {
-                    reason: "a header name is not an HTTP token",
-                });
-            }
-            if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-                return Err(VerifyError::MalformedRequest {
-                    reason: "a header value contains CR, LF or NUL",
-                });
-            }
-        }
-        let input = Input {
-            method: request.method.as_bytes(),
-            path: request.path.as_bytes(),
-            query: request.query,
-            headers: Headers::Pairs(request.headers),
-            host: None,
-            uri: None,
-        };
+        let input = raw_input(request).map_err(|fault| VerifyError::MalformedRequest {
+            reason: match fault {
+                RawFault::Method => "the method is not an HTTP token",
+                RawFault::HeaderName(_) => "a header name is not an HTTP token",
+                RawFault::HeaderValue(_) => "a header value contains CR, LF or NUL",
+            },
+        })?;
         self.verify_input(&input, payload, now)
     }
 
