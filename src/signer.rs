@@ -16,7 +16,7 @@ use crate::request::{host_from_uri, input_of, raw_input, Headers, Input, RawRequ
 use crate::settings::SigningSettings;
 use crate::signing_key::SigningKey;
 use crate::stack::{StackBuf, StackVec};
-use crate::stamp::{Stamp, StampCache, StampRef};
+use crate::stamp::{Stamp, StampCache, StampRef, CREDENTIAL_LABEL, SIGNED_HEADERS_LABEL};
 use crate::string_to_sign::{
     is_scope_part, write_string_to_sign, write_string_to_sign_prefix, Scope, ALGORITHM,
 };
@@ -205,8 +205,7 @@ pub struct Signer {
     /// Checked once here so that signing does not re-check per request.
     config_error: Option<SigningError>,
     /// The (first byte, length) pairs of every header name signing may leave out, replace or
-    /// look for:
-    /// one table lookup and a bit test rule out almost every other header.
+    /// look for: one table lookup and a bit test rule out almost every other header.
     special: NameFilter,
 }
 
@@ -598,11 +597,11 @@ impl Signer {
             key.pause_after(|h| write_string_to_sign_prefix(h, date.as_bytes(), &scope));
         let mut authorization_prefix = StackBuf::new();
         authorization_prefix.put(ALGORITHM.as_bytes());
-        authorization_prefix.put(b" Credential=");
+        authorization_prefix.put(CREDENTIAL_LABEL);
         authorization_prefix.put(self.credentials.access_key_id().as_bytes());
         authorization_prefix.put(b"/");
         scope.write(&mut authorization_prefix);
-        authorization_prefix.put(b", SignedHeaders=");
+        authorization_prefix.put(SIGNED_HEADERS_LABEL);
         Some(Stamp {
             unix,
             date,
@@ -731,21 +730,15 @@ impl Signer {
         query::split_query(input.query.as_bytes(), &mut params, |p| {
             !presign || !param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
         });
-        let mut credential = StackBuf::<0>::new();
+        let credential = stamp.credential();
         let mut expires_text = StackBuf::<8>::new();
         if let SignatureLocation::Query(expires) = location {
-            credential.push(self.credentials.access_key_id().as_bytes());
-            credential.push(b"/");
-            self.scope(date).write(&mut credential);
             write_decimal(&mut expires_text, expires.as_secs());
             params.push(Param::plain(
                 param::ALGORITHM.as_bytes(),
                 ALGORITHM.as_bytes(),
             ));
-            params.push(Param::plain(
-                param::CREDENTIAL.as_bytes(),
-                credential.as_bytes(),
-            ));
+            params.push(Param::plain(param::CREDENTIAL.as_bytes(), credential));
             params.push(Param::plain(param::DATE.as_bytes(), date.as_bytes()));
             params.push(Param::plain(
                 param::EXPIRES.as_bytes(),
@@ -817,7 +810,7 @@ impl Signer {
                 out.put(b"&");
             };
             added(param::ALGORITHM, ALGORITHM.as_bytes());
-            added(param::CREDENTIAL, credential.as_bytes());
+            added(param::CREDENTIAL, credential);
             added(param::DATE, date.as_bytes());
             added(param::EXPIRES, expires_text.as_bytes());
             added(param::SIGNED_HEADERS, signed_headers.as_bytes());

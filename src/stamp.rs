@@ -11,6 +11,7 @@ use crate::date::AmzDate;
 use crate::sha256::Midstate;
 use crate::signing_key::SigningKey;
 use crate::stack::StackBuf;
+use crate::string_to_sign::ALGORITHM;
 
 /// What a signer reuses for every request signed in one second.
 pub(crate) struct Stamp {
@@ -22,6 +23,22 @@ pub(crate) struct Stamp {
     /// `AWS4-HMAC-SHA256 Credential=<access key id>/<scope>, SignedHeaders=`. Inline, so a new
     /// second costs no allocation (the parts of the scope are at most 128 bytes each).
     pub(crate) authorization_prefix: StackBuf<448>,
+}
+
+/// What [`Stamp::authorization_prefix`] holds between the algorithm and the credential, and
+/// after the credential.
+pub(crate) const CREDENTIAL_LABEL: &[u8] = b" Credential=";
+pub(crate) const SIGNED_HEADERS_LABEL: &[u8] = b", SignedHeaders=";
+
+impl Stamp {
+    /// `<access key id>/<scope>`: the `Credential` of the `Authorization` header, and the
+    /// `X-Amz-Credential` of a presigned URL.
+    pub(crate) fn credential(&self) -> &[u8] {
+        let prefix = self.authorization_prefix.as_bytes();
+        let start = ALGORITHM.len() + CREDENTIAL_LABEL.len();
+        let end = prefix.len().saturating_sub(SIGNED_HEADERS_LABEL.len());
+        prefix.get(start..end).unwrap_or_default()
+    }
 }
 
 /// The cache of a signer, whose access key, secret, region and service never change: one slot
