@@ -56,7 +56,7 @@ impl SigningKey {
     /// The MAC paused after `prefix`: the part of a string to sign that does not change within
     /// a second. [`SigningKey::sign_resumed`] finishes it.
     pub(crate) fn pause_after(&self, prefix: impl FnOnce(&mut StringToSignHasher)) -> Midstate {
-        let mut h = self.mac.start::<7>();
+        let mut h: StringToSignHasher = self.mac.start();
         prefix(&mut h);
         h.pause()
     }
@@ -88,14 +88,14 @@ struct Entry {
 }
 
 impl Entry {
-    fn matches(&self, id: &str, secret: &str, date: &[u8; 8], region: &str, service: &str) -> bool {
-        &self.date == date
-            && *self.access_key_id == *id
-            && *self.region == *region
-            && *self.service == *service
+    fn matches(&self, lookup: &Lookup<'_>) -> bool {
+        self.date == lookup.date
+            && *self.access_key_id == *lookup.access_key_id
+            && *self.region == *lookup.region
+            && *self.service == *lookup.service
             // Both secrets are the server's own (cached and current); no attacker input is
             // compared here, so a plain comparison is fine.
-            && **self.secret == *secret
+            && **self.secret == *lookup.secret_access_key
     }
 }
 
@@ -110,7 +110,30 @@ pub struct KeyCache {
     entries: RwLock<Slots>,
 }
 
+/// What a cached key is looked up by.
+struct Lookup<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    /// The scope date, or zeros for anything that is not eight bytes (never cached).
+    date: [u8; 8],
+    region: &'a str,
+    service: &'a str,
+}
+
+impl Lookup<'_> {
+    fn slot(&self) -> u64 {
+        slot_of(self.access_key_id, &self.date, self.region, self.service)
+    }
+}
+
 impl KeyCache {
+    /// Calls `f` with the cached entry for `lookup`, if there is one.
+    fn with_cached<R>(&self, lookup: &Lookup<'_>, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        let entries = self.entries.read().ok()?;
+        let entry = entries.get(&lookup.slot())?;
+        entry.matches(lookup).then(|| f(entry))
+    }
+
     /// A cache holding at most `capacity` keys (at least one).
     pub fn new(capacity: usize) -> Self {
         KeyCache {
@@ -145,21 +168,17 @@ impl KeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
-        let date_bytes: [u8; 8] = date.try_into().unwrap_or([0; 8]);
-        let slot = slot_of(access_key_id, &date_bytes, region, service);
-        if let Ok(entries) = self.entries.read() {
-            if let Some(e) = entries.get(&slot) {
-                if e.matches(
-                    access_key_id,
-                    secret_access_key,
-                    &date_bytes,
-                    region,
-                    service,
-                ) {
-                    return e.key.clone();
-                }
-            }
+        let lookup = Lookup {
+            access_key_id,
+            secret_access_key,
+            date: date.try_into().unwrap_or([0; 8]),
+            region,
+            service,
+        };
+        if let Some(key) = self.with_cached(&lookup, |e| e.key.clone()) {
+            return key;
         }
+        let slot = lookup.slot();
         let key = SigningKey::derive(
             secret_access_key,
             std::str::from_utf8(date).unwrap_or_default(),
@@ -179,7 +198,7 @@ impl KeyCache {
                 Entry {
                     access_key_id: access_key_id.into(),
                     secret: Zeroizing::new(secret_access_key.into()),
-                    date: date_bytes,
+                    date: lookup.date,
                     region: region.into(),
                     service: service.into(),
                     key: key.clone(),
@@ -200,41 +219,36 @@ impl KeyCache {
         scope: &Scope<'_>,
         hash: &[u8; 64],
     ) -> [u8; 32] {
-        let date: [u8; 8] = scope.date.try_into().unwrap_or([0; 8]);
-        let slot = slot_of(access_key_id, &date, scope.region, scope.service);
-        if let Ok(entries) = self.entries.read() {
-            let entry = entries.get(&slot).filter(|e| {
-                e.matches(
-                    access_key_id,
-                    secret_access_key,
-                    &date,
-                    scope.region,
-                    scope.service,
-                )
+        let lookup = Lookup {
+            access_key_id,
+            secret_access_key,
+            date: scope.date.try_into().unwrap_or([0; 8]),
+            region: scope.region,
+            service: scope.service,
+        };
+        let cached = self.with_cached(&lookup, |e| {
+            // The entry's own lock is held only to read or replace the paused state, never to
+            // hash; the cache's read lock does not keep other readers out.
+            let recent = match e.recent.lock() {
+                Ok(recent) => match &*recent {
+                    Some((d, mid)) if d == amz_date => Some(mid.clone()),
+                    _ => None,
+                },
+                Err(_) => None,
+            };
+            let mid = recent.unwrap_or_else(|| {
+                let mid = e
+                    .key
+                    .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope));
+                if let Ok(mut recent) = e.recent.lock() {
+                    *recent = Some((*amz_date, mid.clone()));
+                }
+                mid
             });
-            if let Some(e) = entry {
-                // The lock is held only to read or replace the paused state, never to hash.
-                let cached = match e.recent.lock() {
-                    Ok(recent) => match &*recent {
-                        Some((d, mid)) if d == amz_date => Some(mid.clone()),
-                        _ => None,
-                    },
-                    Err(_) => None,
-                };
-                let mid = match cached {
-                    Some(mid) => mid,
-                    None => {
-                        let mid = e
-                            .key
-                            .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope));
-                        if let Ok(mut recent) = e.recent.lock() {
-                            *recent = Some((*amz_date, mid.clone()));
-                        }
-                        mid
-                    }
-                };
-                return e.key.sign_resumed(&mid, hash);
-            }
+            e.key.sign_resumed(&mid, hash)
+        });
+        if let Some(mac) = cached {
+            return mac;
         }
         let key = self.get_bytes(
             access_key_id,
