@@ -83,6 +83,12 @@ impl<'r> Headers<'r> {
         }
     }
 
+    /// True when every name is lower case (always so in an `http::HeaderMap`), so names can be
+    /// compared and written as they are.
+    pub(crate) fn names_are_lower(self) -> bool {
+        matches!(self, Headers::Map(_))
+    }
+
     pub(crate) fn for_each(self, mut f: impl FnMut(&'r [u8], &'r [u8])) {
         match self {
             Headers::Map(map) => map

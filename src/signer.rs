@@ -12,7 +12,7 @@ use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
 use crate::payload::{Payload, PayloadHash};
-use crate::request::{host_from_uri, input_of, raw_input, Headers, Input, RawRequest};
+use crate::request::{host_from_uri, input_of, raw_input, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signing_key::SigningKey;
 use crate::stack::{StackBuf, StackVec};
@@ -663,7 +663,7 @@ impl Signer {
 
         // 1. The signed headers.
         let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
-        let lower_names = matches!(input.headers, Headers::Map(_));
+        let lower_names = input.headers.names_are_lower();
         let mut has_host = false;
         input.headers.for_each(|name, value| {
             if !self.special.may_contain(name) {

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery};
 use crate::canonical::{
     headers::cmp_bytes, headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -707,15 +707,9 @@ impl<S: SecretStore> Verifier<S> {
             return Err(VerifyError::SignedHeadersNotCanonical);
         }
         let mut names: StackVec<&str, 12> = StackVec::new();
-        let mut previous: Option<&str> = None;
-        let mut start = 0;
-        while start <= signed_headers.len() {
-            let rest = signed_headers.as_bytes().get(start..).unwrap_or_default();
-            let end = start + rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
-            // ASCII only (checked above), so every index is a character boundary.
-            let name = signed_headers.get(start..end).unwrap_or_default();
-            start = end + 1;
-            let ordered = previous.is_none_or(|p| cmp_bytes(p.as_bytes(), name.as_bytes()).is_lt());
+        for name in split_ascii(signed_headers, b';') {
+            let ordered = (names.as_slice().last())
+                .is_none_or(|prev| cmp_bytes(prev.as_bytes(), name.as_bytes()).is_lt());
             if name.is_empty() || !ordered {
                 return Err(VerifyError::SignedHeadersNotCanonical);
             }
@@ -725,13 +719,11 @@ impl<S: SecretStore> Verifier<S> {
                 });
             }
             names.push(name);
-            previous = Some(name);
         }
-        // The signed name equal to `name` (in any case). The list is short and names differ in
-        // length more often than not, so a linear scan that compares lengths first wins over a
-        // binary search here.
-        // `http::HeaderMap` names are lower case already: compared exactly.
-        let lower_names = matches!(headers, Headers::Map(_));
+        // The signed name equal to `name` (in any case; exactly when names are lower case
+        // already). The list is short and names differ in length more often than not, so a
+        // linear scan that compares lengths first wins over a binary search here.
+        let lower_names = headers.names_are_lower();
         let signed_name = |name: &[u8]| {
             names
                 .as_slice()
