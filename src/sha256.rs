@@ -15,6 +15,8 @@ use std::fmt;
 use sha2::block_api::compress256;
 use zeroize::Zeroize;
 
+use crate::stack::copy_short;
+
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const IV: [u32; 8] = [
     0x6a09_e667,
@@ -178,38 +180,6 @@ impl Drop for Midstate {
     }
 }
 
-/// `dst.copy_from_slice(src)` for slices of equal length, with the short lengths of canonical
-/// request pieces (names, values, separators) done inline by two overlapping fixed-size moves
-/// instead of a call to `memcpy`.
-#[inline(always)]
-pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
-    let n = src.len();
-    if dst.len() != n {
-        return;
-    }
-    if (8..=16).contains(&n) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<8>(), src.first_chunk::<8>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<8>(), src.last_chunk::<8>()) {
-            *d = *s;
-        }
-    } else if (4..8).contains(&n) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<4>(), src.first_chunk::<4>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<4>(), src.last_chunk::<4>()) {
-            *d = *s;
-        }
-    } else if n < 4 {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
-        }
-    } else {
-        dst.copy_from_slice(src);
-    }
-}
-
 fn words_to_bytes(state: &[u32; 8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (dst, word) in out.chunks_exact_mut(4).zip(state) {
@@ -352,16 +322,6 @@ mod tests {
             let mut second = Hasher::<3>::resume(&mid);
             second.put(b);
             assert_eq!(key.finish(second), key.mac(&data), "split at {split}");
-        }
-    }
-
-    #[test]
-    fn short_copies_copy_every_length() {
-        let src: Vec<u8> = (1..=40).collect();
-        for n in 0..=40 {
-            let mut dst = vec![0u8; n];
-            copy_short(&mut dst, &src[..n]);
-            assert_eq!(dst, &src[..n]);
         }
     }
 
