@@ -314,6 +314,7 @@ pub struct Verifier<S> {
     max_skew: Duration,
     max_expiry: Duration,
     allow_unsigned_payload: bool,
+    accept_non_normal_paths: bool,
     unsigned_allowed: Vec<String>,
     clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
     replay: Option<ReplayGuard>,
@@ -329,6 +330,7 @@ impl<S> fmt::Debug for Verifier<S> {
             .field("max_skew", &self.max_skew)
             .field("max_expiry", &self.max_expiry)
             .field("allow_unsigned_payload", &self.allow_unsigned_payload)
+            .field("accept_non_normal_paths", &self.accept_non_normal_paths)
             .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
@@ -348,6 +350,7 @@ impl<S: SecretStore> Verifier<S> {
             max_skew: Duration::from_secs(300),
             max_expiry: MAX_PRESIGN_EXPIRY,
             allow_unsigned_payload: false,
+            accept_non_normal_paths: false,
             unsigned_allowed: Vec::new(),
             clock: Arc::new(SystemTime::now),
             replay: None,
@@ -390,9 +393,24 @@ impl<S: SecretStore> Verifier<S> {
         self
     }
 
-    /// Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (S3 does, over TLS). Default: refused.
+    /// Accept bodies the signature does not cover: `x-amz-content-sha256: UNSIGNED-PAYLOAD`
+    /// and `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (S3 does, over TLS; the latter's trailing
+    /// checksum is still checked by the [chunk decoder](Verifier::chunk_decoder), but anyone
+    /// can compute a checksum). Default: both refused.
     pub fn allow_unsigned_payload(mut self, allow: bool) -> Self {
         self.allow_unsigned_payload = allow;
+        self
+    }
+
+    /// Accept paths that are not in normal form (see [`Verifier::check_path`]) when they
+    /// normalize to the signed path, as AWS services do. Default: refused.
+    ///
+    /// With this set, `/prod/./admin` is accepted for a signature over `/prod/admin`: the path
+    /// the signature covers is then **not** the request's raw path, and a caller that routes,
+    /// authorizes, logs or forwards the raw path acts on a path nobody signed. Only for servers
+    /// that do not use the path (a test of canonicalization, say).
+    pub fn accept_non_normal_paths(mut self, accept: bool) -> Self {
+        self.accept_non_normal_paths = accept;
         self
     }
 
@@ -418,6 +436,46 @@ impl<S: SecretStore> Verifier<S> {
         self
     }
 
+    /// Checks that `path` (the request's path, exactly as received, without the query) is in
+    /// normal form, so that the path the signature covers is the path as sent:
+    /// - it starts with `/` and has no empty, `.` or `..` segment (nor `.;…`/`..;…`, which some
+    ///   servers read as dot segments);
+    /// - every `%` starts an upper-case `%XX` escape of a byte that must be escaped: no
+    ///   percent-encoded unreserved character (`%2E`, `%61`), `/` (`%2F`), `\` or NUL, and no
+    ///   `\` at all.
+    ///
+    /// Signing normalizes the path for every service but S3, so without this rule
+    /// `/prod//admin`, `/prod/orders/../admin` and `/prod/admin` carry the same signature, and
+    /// `/prod/orders/%2E%2E/admin` one that a decoding backend serves as `/prod/admin`.
+    /// [`Verifier::verify`] applies it first (unless
+    /// [`accept_non_normal_paths`](Verifier::accept_non_normal_paths) is set); a server that
+    /// routes before it authenticates calls it before routing. With S3 settings (no
+    /// normalization) every path is accepted: S3 signs the path as sent.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use sigv4x::Verifier;
+    ///
+    /// let verifier = Verifier::new(HashMap::<String, String>::new());
+    /// assert!(verifier.check_path("/prod/orders/7").is_ok());
+    /// let err = verifier.check_path("/prod/orders/../admin").unwrap_err();
+    /// assert_eq!((err.code(), err.http_status()), ("InvalidURI", 400));
+    /// ```
+    ///
+    /// # Errors
+    /// [`VerifyError::PathNotNormalized`], naming what is wrong.
+    pub fn check_path(&self, path: &str) -> Result<(), VerifyError> {
+        self.check_path_bytes(path.as_bytes())
+    }
+
+    fn check_path_bytes(&self, path: &[u8]) -> Result<(), VerifyError> {
+        if !self.settings.normalize_path {
+            return Ok(());
+        }
+        crate::canonical::path::check_normal(path)
+            .map_err(|reason| VerifyError::PathNotNormalized { reason })
+    }
+
     /// Verifies `request` against the verifier's clock.
     ///
     /// # Errors
@@ -436,7 +494,13 @@ impl<S: SecretStore> Verifier<S> {
     /// [`Payload::Empty`] when it has the body, [`Payload::Sha256`] when it hashed it while
     /// receiving it, [`Payload::Unsigned`] when it has not read it yet (then the request must
     /// declare its hash in `x-amz-content-sha256` and [`Verified::payload`] says what is left to
-    /// check).
+    /// check: compare the body's hash with [`VerifiedPayload::Declared`], or decode an
+    /// aws-chunked body through [`Verifier::chunk_decoder`]).
+    ///
+    /// A body the verifier was given is verified, or the request is refused: an aws-chunked
+    /// request verified with the body in hand is refused with
+    /// [`VerifyError::StreamingPayloadNeedsDecoder`], since only the decoder can check its
+    /// chunks.
     ///
     /// # Errors
     /// A [`VerifyError`] naming the first check that failed.
@@ -582,6 +646,9 @@ impl<S: SecretStore> Verifier<S> {
         payload: Payload<'_>,
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
+        if !self.accept_non_normal_paths {
+            self.check_path_bytes(input.path)?;
+        }
         let headers = input.headers;
         let query = input.query;
         let special = SpecialHeaders::scan(headers);
@@ -955,11 +1022,17 @@ impl<S: SecretStore> Verifier<S> {
         .into_iter()
         .find(|l| l.as_bytes() == declared)
         .ok_or(VerifyError::InvalidContentSha256)?;
+        let unsigned = literal == UNSIGNED_PAYLOAD || literal == STREAMING_UNSIGNED_PAYLOAD_TRAILER;
+        if unsigned && !self.allow_unsigned_payload {
+            return Err(VerifyError::UnsignedPayloadNotAllowed);
+        }
         if literal == UNSIGNED_PAYLOAD {
-            if !self.allow_unsigned_payload {
-                return Err(VerifyError::UnsignedPayloadNotAllowed);
-            }
             return Ok((PayloadHash::Literal(literal), VerifiedPayload::Unsigned));
+        }
+        // An aws-chunked body is checked chunk by chunk; one handed over whole would be
+        // "verified" without a look at its chunks.
+        if known.is_some() {
+            return Err(VerifyError::StreamingPayloadNeedsDecoder);
         }
         Ok((
             PayloadHash::Literal(literal),

@@ -84,10 +84,25 @@ pub enum VerifyError {
     InvalidContentSha256,
     /// `x-amz-content-sha256` does not match the body.
     ContentSha256Mismatch,
-    /// The request declares `UNSIGNED-PAYLOAD`, which this verifier does not accept.
+    /// The request declares `UNSIGNED-PAYLOAD` or `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (a body
+    /// the signature does not cover), which this verifier does not accept.
     UnsignedPayloadNotAllowed,
     /// The body's hash is needed but neither given by the caller nor declared by the request.
     PayloadHashUnknown,
+    /// The path is not in normal form (an empty, `.` or `..` segment, a percent-encoded `/`,
+    /// `\\`, NUL or unreserved character, lower-case or broken escapes). Signing normalizes the
+    /// path for every service but S3, so such a path is signed as another one; a router, policy
+    /// or backend reading the raw path would act on a path nobody signed. Refused before the
+    /// signature is checked, unless [`crate::Verifier::accept_non_normal_paths`] is set.
+    PathNotNormalized {
+        /// What is wrong with the path.
+        reason: &'static str,
+    },
+    /// The request declares an aws-chunked body (`STREAMING-…`) and the caller handed the
+    /// verifier the body (or its hash) to check: a chunked body can only be verified chunk by
+    /// chunk, through [`crate::Verifier::chunk_decoder`]. Verify with [`crate::Payload::Unsigned`]
+    /// ("not read yet") and decode the body with the decoder.
+    StreamingPayloadNeedsDecoder,
     /// The request itself is malformed (a header value with CR, LF or NUL, a bad name).
     MalformedRequest {
         /// What is wrong.
@@ -157,7 +172,10 @@ impl VerifyError {
             HeaderNotSigned { .. } => "AccessDenied",
             InvalidContentSha256 => "InvalidArgument",
             ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
-            UnsignedPayloadNotAllowed | PayloadHashUnknown => "InvalidRequest",
+            UnsignedPayloadNotAllowed | PayloadHashUnknown | StreamingPayloadNeedsDecoder => {
+                "InvalidRequest"
+            }
+            PathNotNormalized { .. } => "InvalidURI",
             MalformedRequest { .. } => "InvalidRequest",
             Replayed => "AccessDenied",
             ReplayGuardFull => "ServiceUnavailable",
@@ -174,6 +192,8 @@ impl VerifyError {
             | ContentSha256Mismatch
             | UnsignedPayloadNotAllowed
             | PayloadHashUnknown
+            | StreamingPayloadNeedsDecoder
+            | PathNotNormalized { .. }
             | MalformedRequest { .. } => 400,
             ReplayGuardFull => 503,
             _ => 403,
@@ -199,6 +219,8 @@ impl VerifyError {
             | ContentSha256Mismatch
             | UnsignedPayloadNotAllowed
             | PayloadHashUnknown
+            | StreamingPayloadNeedsDecoder
+            | PathNotNormalized { .. }
             | MalformedRequest { .. } => "BadRequestException",
             ReplayGuardFull => "ServiceUnavailableException",
             _ => "InvalidSignatureException",
@@ -309,7 +331,19 @@ impl fmt::Display for VerifyError {
             ContentSha256Mismatch => f.write_str(
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ),
-            UnsignedPayloadNotAllowed => f.write_str("UNSIGNED-PAYLOAD is not accepted here"),
+            UnsignedPayloadNotAllowed => f.write_str(
+                "An unsigned payload (UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER) is \
+                 not accepted here",
+            ),
+            PathNotNormalized { reason } => write!(
+                f,
+                "The request path is not in normal form: {reason}; send the path exactly as it \
+                 was signed"
+            ),
+            StreamingPayloadNeedsDecoder => f.write_str(
+                "An aws-chunked (STREAMING-…) body is verified chunk by chunk through \
+                 Verifier::chunk_decoder, not as a whole",
+            ),
             PayloadHashUnknown => f.write_str(
                 "the request body must be given to the verifier, or declared in x-amz-content-sha256",
             ),

@@ -101,7 +101,15 @@ fn settings(c: &Case) -> SigningSettings {
     }
 }
 
+/// The verifier for a case. A path not in normal form (`%2F`, a `.` segment) is refused by
+/// default; the laws below are stated for the verifier that accepts it, and
+/// `non_normal_paths_are_refused_by_default` checks the refusal.
 fn verifier(c: &Case) -> Verifier<HashMap<String, StoredKey>> {
+    let normal = strict_verifier(c).check_path(&c.path).is_ok();
+    strict_verifier(c).accept_non_normal_paths(!normal)
+}
+
+fn strict_verifier(c: &Case) -> Verifier<HashMap<String, StoredKey>> {
     let mut key = StoredKey::new(SECRET).with_principal("arn:aws:iam::111122223333:role/r");
     if c.token {
         key = key.with_session_token(TOKEN);
@@ -198,6 +206,22 @@ proptest! {
         prop_assert_eq!(ok.payload(), expected_payload);
         // Anywhere inside the skew window or the expiry is fine too.
         prop_assert!(verifier(&c).verify_at(&req, Payload::Bytes(&c.body), t0() + Duration::from_secs(299)).is_ok());
+    }
+
+    #[test]
+    fn non_normal_paths_are_refused_by_default(c in case()) {
+        let req = signed(&c);
+        let strict = strict_verifier(&c).verify_at(&req, Payload::Bytes(&c.body), t0());
+        let dotted = c.path.split('/').any(|s| s == "." || s == "..");
+        let escaped = c.path.contains("%2F");
+        if !c.s3 && (dotted || escaped) {
+            prop_assert!(
+                matches!(strict, Err(VerifyError::PathNotNormalized { .. })),
+                "{:?} for {:?}", strict, c
+            );
+        } else {
+            prop_assert!(strict.is_ok(), "{:?} for {:?}", strict, c);
+        }
     }
 
     #[test]

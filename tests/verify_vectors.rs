@@ -196,6 +196,7 @@ fn verifier(case: &Value) -> Verifier<HashMap<String, StoredKey>> {
         .service("service")
         .settings(settings)
         .allow_unsigned_payload(v["allow_unsigned_payload"].as_bool().unwrap_or(false))
+        .accept_non_normal_paths(v["accept_non_normal_paths"].as_bool().unwrap_or(false))
 }
 
 #[test]

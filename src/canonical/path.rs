@@ -1,6 +1,6 @@
 //! The canonical URI: optional removal of dot segments and empty segments, then encoding.
 
-use super::encode::{write_encoded, Encoding};
+use super::encode::{hex_value, write_encoded, Encoding, STRICT};
 use super::Sink;
 use crate::stack::StackVec;
 
@@ -72,9 +72,117 @@ fn needs_normalizing(path: &[u8]) -> bool {
                 .any(|segment| segment == b"." || segment == b".."))
 }
 
+/// Why a path is not in normal form: the verifier refuses such a path (for services whose
+/// signing normalizes paths) because a router, a policy or a backend could read it as another
+/// path than the one the signature covers.
+pub(crate) fn check_normal(path: &[u8]) -> Result<(), &'static str> {
+    if !path.starts_with(b"/") {
+        return Err("the path must start with '/'");
+    }
+    if needs_normalizing(path) {
+        return Err("the path has an empty, '.' or '..' segment");
+    }
+    let mut bytes = path.iter().copied().enumerate();
+    while let Some((i, b)) = bytes.next() {
+        match b {
+            b'\\' => return Err("the path contains a backslash"),
+            b';' if is_dot_segment_with_params(path, i) => {
+                return Err("the path has a '.' or '..' segment with parameters")
+            }
+            b'%' => {
+                let (Some((_, hi)), Some((_, lo))) = (bytes.next(), bytes.next()) else {
+                    return Err("the path has a '%' not followed by two hex digits");
+                };
+                check_escape(hi, lo)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One `%XX` escape in normal form: upper-case hex, standing for a byte that has to be escaped
+/// and that no router or backend reads as structure.
+fn check_escape(hi: u8, lo: u8) -> Result<(), &'static str> {
+    let (Some(h), Some(l)) = (hex_value(hi), hex_value(lo)) else {
+        return Err("the path has a '%' not followed by two hex digits");
+    };
+    if hi.is_ascii_lowercase() || lo.is_ascii_lowercase() {
+        return Err("the path has a percent-escape in lower-case hex");
+    }
+    let byte = (h << 4) | l;
+    match byte {
+        b'/' | b'\\' => Err("the path has a percent-encoded '/' or '\\'"),
+        0 => Err("the path has a percent-encoded NUL"),
+        b if STRICT.keeps(b) => {
+            Err("the path has a percent-encoded unreserved character (letter, digit, '-', '.', '_' or '~')")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True if the `;` at `at` ends a segment that is `.` or `..` (`/..;x/`), which some servers
+/// read as a dot segment.
+fn is_dot_segment_with_params(path: &[u8], at: usize) -> bool {
+    let before = path.get(..at).unwrap_or_default();
+    let start = before.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    matches!(before.get(start..), Some(b".") | Some(b".."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_paths() {
+        for ok in [
+            "/",
+            "/prod/orders",
+            "/prod/orders/",
+            "/a%20b/c",
+            "/%25",
+            "/k%3A1",
+            "/.../x",
+            "/a.b/c..d/.e",
+            "/%E2%82%AC",
+            "/a;b/c",
+            "/x/..a;b",
+        ] {
+            assert_eq!(check_normal(ok.as_bytes()), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "prod",
+            "//a",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/a/.",
+            "/a/..",
+            "/./a",
+            "/a/%2e%2e/b",
+            "/a/%2E%2E/b",
+            "/a/..%2Fb",
+            "/a%2fb",
+            "/a%5Cb",
+            "/a\\b",
+            "/%61dmin",
+            "/a%7E",
+            "/a%3a",
+            "/a%",
+            "/a%2",
+            "/a%zz",
+            "/a%00",
+            "/a/..;/b",
+            "/a/.;x/b",
+            "/..;",
+        ] {
+            assert!(
+                check_normal(bad.as_bytes()).is_err(),
+                "{bad:?} should not be normal"
+            );
+        }
+    }
 
     fn canon(path: &str, normalize: bool, double_encode: bool) -> String {
         let mut out = Vec::new();
