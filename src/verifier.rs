@@ -476,6 +476,11 @@ impl<S: SecretStore> Verifier<S> {
             .map_err(|reason| VerifyError::PathNotNormalized { reason })
     }
 
+    /// The time by the verifier's [clock](Verifier::clock), as [`Verifier::verify`] reads it.
+    pub fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
     /// Verifies `request` against the verifier's clock.
     ///
     /// # Errors

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -147,8 +148,13 @@ impl AuditRecord {
     }
 }
 
-/// The gateway's audit log: recent records in memory, and lines written to stdout or a file by
-/// a background thread (so that writing never delays a response).
+/// The gateway's audit log: lines written to stdout or a file by a background thread (so that
+/// writing never delays a response), and optionally the most recent records in memory.
+///
+/// Bounded: at most [`AuditConfig::queue`] lines wait for the writer; when it falls behind (a
+/// stdout nobody reads), further lines are dropped and counted ([`AuditLog::dropped`]) and the
+/// writer notes `{"auditDropped":N}` once it catches up. Paths and reasons longer than
+/// [`AuditConfig::max_field_bytes`] are cut.
 #[derive(Clone)]
 pub struct AuditLog {
     inner: Arc<Inner>,
@@ -157,11 +163,16 @@ pub struct AuditLog {
 struct Inner {
     memory: Mutex<VecDeque<AuditRecord>>,
     capacity: usize,
+    max_field: usize,
     writer: Mutex<Option<Writer>>,
+    /// Lines dropped since the start.
+    dropped: AtomicU64,
+    /// Lines dropped and not yet noted in the output.
+    unreported: Arc<AtomicU64>,
 }
 
 struct Writer {
-    sender: mpsc::Sender<String>,
+    sender: mpsc::SyncSender<String>,
     thread: JoinHandle<()>,
 }
 
@@ -199,13 +210,15 @@ impl AuditLog {
                 })?;
             sinks.push(Box::new(file));
         }
+        let unreported = Arc::new(AtomicU64::new(0));
         let writer = if sinks.is_empty() {
             None
         } else {
-            let (sender, receiver) = mpsc::channel::<String>();
+            let (sender, receiver) = mpsc::sync_channel::<String>(config.queue.max(1));
+            let drops = Arc::clone(&unreported);
             let thread = std::thread::Builder::new()
                 .name("sigv4x-audit".into())
-                .spawn(move || write_lines(receiver, sinks))
+                .spawn(move || write_lines(receiver, sinks, &drops))
                 .map_err(|source| GatewayError::Io {
                     context: "cannot start the audit log writer".into(),
                     source,
@@ -216,7 +229,10 @@ impl AuditLog {
             inner: Arc::new(Inner {
                 memory: Mutex::new(VecDeque::with_capacity(config.memory.min(1024))),
                 capacity: config.memory,
+                max_field: config.max_field_bytes,
                 writer: Mutex::new(writer),
+                dropped: AtomicU64::new(0),
+                unreported,
             }),
         })
     }
@@ -227,13 +243,18 @@ impl AuditLog {
             inner: Arc::new(Inner {
                 memory: Mutex::new(VecDeque::new()),
                 capacity,
+                max_field: AuditConfig::default().max_field_bytes,
                 writer: Mutex::new(None),
+                dropped: AtomicU64::new(0),
+                unreported: Arc::new(AtomicU64::new(0)),
             }),
         }
     }
 
     /// Records one request.
-    pub fn record(&self, record: AuditRecord) {
+    pub fn record(&self, mut record: AuditRecord) {
+        cap(&mut record.path, self.inner.max_field);
+        cap(&mut record.reason, self.inner.max_field);
         if let Some(writer) = self
             .inner
             .writer
@@ -241,8 +262,15 @@ impl AuditLog {
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
         {
-            // The writer only goes away at shutdown; a line lost then is not worth a panic.
-            let _ = writer.sender.send(record.to_json_line());
+            match writer.sender.try_send(record.to_json_line()) {
+                Ok(()) => {}
+                Err(mpsc::TrySendError::Full(_)) => {
+                    self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+                    self.inner.unreported.fetch_add(1, Ordering::Relaxed);
+                }
+                // The writer only goes away at shutdown; a line lost then is not worth a panic.
+                Err(mpsc::TrySendError::Disconnected(_)) => {}
+            }
         }
         if self.inner.capacity == 0 {
             return;
@@ -256,6 +284,11 @@ impl AuditLog {
             memory.pop_front();
         }
         memory.push_back(record);
+    }
+
+    /// How many lines were dropped because the writer had fallen behind.
+    pub fn dropped(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
     }
 
     /// The records kept in memory, oldest first.
@@ -330,18 +363,44 @@ impl AuditLog {
     }
 }
 
-/// Writes lines as they come, flushing whenever no more are waiting.
-fn write_lines(receiver: mpsc::Receiver<String>, mut sinks: Vec<Box<dyn Write + Send>>) {
+/// Cuts `field` to at most `max` bytes (on a character boundary), noting its full length.
+fn cap(field: &mut String, max: usize) {
+    if field.len() <= max {
+        return;
+    }
+    let full = field.len();
+    let mut end = max;
+    while !field.is_char_boundary(end) {
+        end -= 1;
+    }
+    field.truncate(end);
+    field.push_str(&format!("… ({full} bytes)"));
+}
+
+/// Writes lines as they come, flushing whenever no more are waiting, and notes lines dropped
+/// while it was behind.
+fn write_lines(
+    receiver: mpsc::Receiver<String>,
+    mut sinks: Vec<Box<dyn Write + Send>>,
+    unreported: &AtomicU64,
+) {
     let mut buffers: Vec<BufWriter<&mut Box<dyn Write + Send>>> =
         sinks.iter_mut().map(BufWriter::new).collect();
+    let write = |buffers: &mut Vec<BufWriter<&mut Box<dyn Write + Send>>>, line: &str| {
+        for buffer in buffers.iter_mut() {
+            let _ = buffer.write_all(line.as_bytes());
+            let _ = buffer.write_all(b"\n");
+        }
+    };
     while let Ok(line) = receiver.recv() {
         let mut next = Some(line);
         while let Some(line) = next {
-            for buffer in &mut buffers {
-                let _ = buffer.write_all(line.as_bytes());
-                let _ = buffer.write_all(b"\n");
-            }
+            write(&mut buffers, &line);
             next = receiver.try_recv().ok();
+        }
+        let dropped = unreported.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            write(&mut buffers, &format!("{{\"auditDropped\":{dropped}}}"));
         }
         for buffer in &mut buffers {
             let _ = buffer.flush();
@@ -349,5 +408,20 @@ fn write_lines(receiver: mpsc::Receiver<String>, mut sinks: Vec<Box<dyn Write + 
     }
     for buffer in &mut buffers {
         let _ = buffer.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary() {
+        let mut short = "abc".to_owned();
+        cap(&mut short, 8);
+        assert_eq!(short, "abc");
+        let mut long = "ééééé".to_owned(); // 10 bytes
+        cap(&mut long, 5);
+        assert_eq!(long, "éé… (10 bytes)");
     }
 }

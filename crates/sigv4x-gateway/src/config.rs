@@ -82,14 +82,52 @@ pub struct GatewayConfig {
     pub base_dir: Option<PathBuf>,
 }
 
-/// Limits that apply to every request.
+/// Limits that apply to every request and connection. Each bounds what a client, signed or
+/// not, can make the gateway hold; the defaults are meant for an endpoint reachable by anyone.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Settings {
-    /// The largest request body accepted, in bytes. Default 10 MB (API Gateway's limit).
+    /// The largest request body accepted, in bytes (decoded size for aws-chunked bodies).
+    /// Default 10 MB (API Gateway's limit).
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive, in milliseconds; a slower one gets 408.
+    /// Default 30 000.
+    #[serde(default = "default_body_timeout")]
+    pub body_read_timeout_ms: u64,
+    /// The bytes of request body buffered across all requests in flight; a request that would
+    /// go over gets 503 at once. Bodies are read only after the headers authenticated (or on
+    /// routes with `authorization = "NONE"`). Default 64 MiB.
+    #[serde(default = "default_body_budget")]
+    pub body_budget_bytes: usize,
+    /// Whether aws-chunked (`STREAMING-…`) request bodies are verified chunk by chunk and
+    /// handed on decoded (the default), or refused with 400.
+    #[serde(default = "default_true")]
+    pub aws_chunked: bool,
+    /// How long a client has to send a request's headers, in milliseconds, counted from its
+    /// first byte. Default 10 000.
+    #[serde(default = "default_header_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// How long a connection may wait for its next request before it is closed, in
+    /// milliseconds (a new connection too, until it sends a first byte). Default 30 000.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_ms: u64,
+    /// The most connections one listener keeps open; more wait in the kernel's backlog until
+    /// one closes. Default 512.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// The largest request line and headers, in bytes; hyper answers a longer one with 431.
+    /// Default 80 KiB (at least 8 KiB).
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Refuse a signature already accepted inside the skew window (the verifier's
+    /// [`ReplayGuard`](sigv4x::ReplayGuard)), remembering at most this many. 0, the default,
+    /// turns it off, as on AWS. Each entry takes about 64 bytes: 100 000 entries, enough for
+    /// 333 requests per second over a 5-minute window, take about 6.4 MB. When full of
+    /// unexpired signatures, requests get 503 rather than letting a replay through.
+    #[serde(default)]
+    pub replay_cache: usize,
     /// The largest accepted difference between `X-Amz-Date` and the gateway's clock, in
     /// seconds. Default 300 (API Gateway's ±5 minutes).
     #[serde(default = "default_skew")]
@@ -103,6 +141,33 @@ pub struct Settings {
 fn default_max_body() -> usize {
     DEFAULT_MAX_BODY_BYTES
 }
+fn default_body_timeout() -> u64 {
+    30_000
+}
+fn default_body_budget() -> usize {
+    64 * 1024 * 1024
+}
+fn default_true() -> bool {
+    true
+}
+fn default_header_timeout() -> u64 {
+    10_000
+}
+fn default_idle_timeout() -> u64 {
+    30_000
+}
+fn default_max_connections() -> usize {
+    512
+}
+fn default_max_header_bytes() -> usize {
+    80 * 1024
+}
+fn default_queue() -> usize {
+    10_000
+}
+fn default_field_bytes() -> usize {
+    2048
+}
 fn default_skew() -> u64 {
     300
 }
@@ -114,14 +179,23 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_body_bytes: default_max_body(),
+            body_read_timeout_ms: default_body_timeout(),
+            body_budget_bytes: default_body_budget(),
+            aws_chunked: true,
+            header_read_timeout_ms: default_header_timeout(),
+            idle_timeout_ms: default_idle_timeout(),
+            max_connections: default_max_connections(),
+            max_header_bytes: default_max_header_bytes(),
+            replay_cache: 0,
             max_skew_seconds: default_skew(),
             shutdown_grace_ms: default_drain(),
         }
     }
 }
 
-/// Where the audit log (one JSON line per request) goes. The gateway also keeps the most recent
-/// records in memory, for tests ([`crate::AuditLog`]).
+/// Where the audit log (one JSON line per request) goes, and how much of it may wait in memory.
+/// The gateway can also keep the most recent records in memory, for tests
+/// ([`crate::AuditLog`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -132,14 +206,19 @@ pub struct AuditConfig {
     /// Append each line to this file (relative to the configuration file's folder).
     #[serde(default)]
     pub file: Option<PathBuf>,
-    /// How many records to keep in memory (the oldest are dropped). Default 10 000; 0 keeps
-    /// none.
-    #[serde(default = "default_memory")]
+    /// How many records to keep in memory for [`crate::AuditLog::records`] (the oldest are
+    /// dropped). Default 0: none, since nothing in a running gateway reads them; tests set it.
+    #[serde(default)]
     pub memory: usize,
-}
-
-fn default_memory() -> usize {
-    10_000
+    /// How many lines may wait for the writer (stdout or the file). When the writer falls
+    /// behind, further lines are dropped and counted ([`crate::AuditLog::dropped`]), and a
+    /// line saying how many is written once it catches up. Default 10 000.
+    #[serde(default = "default_queue")]
+    pub queue: usize,
+    /// The longest path and reason recorded, in bytes; longer ones are cut, with a note of
+    /// their length. Default 2048.
+    #[serde(default = "default_field_bytes")]
+    pub max_field_bytes: usize,
 }
 
 impl Default for AuditConfig {
@@ -147,7 +226,9 @@ impl Default for AuditConfig {
         AuditConfig {
             stdout: false,
             file: None,
-            memory: default_memory(),
+            memory: 0,
+            queue: default_queue(),
+            max_field_bytes: default_field_bytes(),
         }
     }
 }
@@ -723,9 +804,8 @@ impl GatewayConfig {
     /// The audit settings: stdout off, no file, and `memory` records kept in memory.
     pub fn audit_in_memory(mut self, memory: usize) -> Self {
         self.audit = AuditConfig {
-            stdout: false,
-            file: None,
             memory,
+            ..AuditConfig::default()
         };
         self
     }
@@ -736,17 +816,17 @@ impl AuditConfig {
     pub fn stdout(memory: usize) -> Self {
         AuditConfig {
             stdout: true,
-            file: None,
             memory,
+            ..AuditConfig::default()
         }
     }
 
     /// Lines appended to `path`, plus `memory` records in memory.
     pub fn file(path: impl Into<PathBuf>, memory: usize) -> Self {
         AuditConfig {
-            stdout: false,
             file: Some(path.into()),
             memory,
+            ..AuditConfig::default()
         }
     }
 }

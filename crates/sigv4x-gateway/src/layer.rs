@@ -6,19 +6,27 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt, Either, Full, Limited};
-use sigv4x::{Payload, SecretStore, Verifier};
+use http_body_util::{Either, Full};
+use sigv4x::{SecretStore, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::body::{authenticate, BodyLimits};
 use crate::response::{Refusal, RequestIds};
 
 /// API Gateway's largest request payload: 10 MB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// How long a request body may take to arrive, by default: 30 seconds.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bytes of request body buffered across all requests in flight, by default: 64 MiB.
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 /// The response body of a [`SigV4Service`]: the inner service's body, or the gateway's JSON
 /// refusal.
@@ -27,51 +35,25 @@ pub type SigV4Body<B> = Either<B, Full<Bytes>>;
 /// A boxed error, as tower uses.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Why a body could not be buffered.
-#[derive(Debug)]
-pub(crate) enum BufferError {
-    TooLarge,
-    Unreadable,
-}
-
-impl BufferError {
-    pub(crate) fn refusal(&self, limit: usize) -> Refusal {
-        match self {
-            BufferError::TooLarge => Refusal::too_large(limit),
-            BufferError::Unreadable => Refusal::unreadable_body(),
-        }
-    }
-}
-
-/// Reads a whole body, refusing one longer than `limit` bytes (before reading it, when
-/// `Content-Length` says so).
-pub(crate) async fn buffer_body<B>(
-    headers: &http::HeaderMap,
-    body: B,
-    limit: usize,
-) -> Result<Bytes, BufferError>
-where
-    B: Body,
-    B::Error: Into<BoxError>,
-{
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(BufferError::TooLarge);
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(BufferError::TooLarge),
-        Err(_) => Err(BufferError::Unreadable),
-    }
-}
-
 /// A layer that verifies the SigV4 signature of every request before the inner service sees it.
 ///
-/// The body is read whole (at most [`SigV4Layer::max_body_bytes`], 10 MB by default, as API
-/// Gateway) so that its hash can be checked, and handed on as [`Full<Bytes>`]. On success the
+/// What the inner service gets is what was verified, and nothing else:
+/// - **The path that was signed.** A path not in normal form (empty, `.` or `..` segments,
+///   percent-encoded `/`, `\\`, NUL or unreserved characters; see
+///   [`Verifier::check_path`]) is refused with `400 BadRequestException`, whatever the
+///   verifier's settings, because SigV4 signs such a path as another one: a router behind the
+///   layer would otherwise route a path nobody signed. (With S3 settings the raw path is the
+///   signed path, and every path is accepted.)
+/// - **A verified body.** The headers are checked before the body is read, so a request
+///   without valid authentication is refused without its body being buffered. The body is then
+///   read whole (at most [`SigV4Layer::max_body_bytes`], 10 MB by default, as API Gateway;
+///   within [`SigV4Layer::body_read_timeout`]; inside a [byte budget](SigV4Layer::body_budget)
+///   shared by all requests in flight) and checked against the signature or the declared
+///   `x-amz-content-sha256`. An aws-chunked body (`STREAMING-…`) is checked chunk by chunk and
+///   handed on decoded, with `content-encoding: aws-chunked` removed and `content-length` set
+///   to the decoded length; or refused, with [`SigV4Layer::aws_chunked`]`(false)`.
+///
+/// The body reaches the inner service as [`Full<Bytes>`]. On success the
 /// [`sigv4x::Verified`] identity is in the request's extensions; on failure the inner service is
 /// not called and the client gets API Gateway's answer: the status, `x-amzn-ErrorType`, a
 /// `{"message": …}` body, `x-amzn-RequestId` and `x-amz-apigw-id`.
@@ -91,7 +73,7 @@ where
 /// ```
 pub struct SigV4Layer<S> {
     verifier: Arc<Verifier<S>>,
-    max_body: usize,
+    limits: BodyLimits,
 }
 
 impl<S> SigV4Layer<S> {
@@ -104,14 +86,44 @@ impl<S> SigV4Layer<S> {
     pub fn from_arc(verifier: Arc<Verifier<S>>) -> Self {
         SigV4Layer {
             verifier,
-            max_body: DEFAULT_MAX_BODY_BYTES,
+            limits: BodyLimits::new(
+                DEFAULT_MAX_BODY_BYTES,
+                DEFAULT_BODY_READ_TIMEOUT,
+                DEFAULT_BODY_BUDGET_BYTES,
+                true,
+            ),
         }
     }
 
-    /// The largest body accepted; a larger one is refused with 413 before the inner service
-    /// runs.
+    /// The largest body accepted (decoded size for aws-chunked bodies); a larger one is refused
+    /// with 413 before the inner service runs. Default 10 MB.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body = limit;
+        self.limits.max_body = limit;
+        self
+    }
+
+    /// How long a body may take to arrive; a slower one is refused with 408. Default 30 s.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.read_timeout = timeout;
+        self
+    }
+
+    /// The bytes of body buffered across all requests in flight through this layer (and its
+    /// clones); a request that would go over is refused with 503 at once. Default 64 MiB.
+    pub fn body_budget(mut self, bytes: usize) -> Self {
+        self.limits = BodyLimits::new(
+            self.limits.max_body,
+            self.limits.read_timeout,
+            bytes,
+            self.limits.aws_chunked,
+        );
+        self
+    }
+
+    /// Whether aws-chunked (`STREAMING-…`) bodies are verified, decoded and handed on (the
+    /// default), or refused with 400.
+    pub fn aws_chunked(mut self, accept: bool) -> Self {
+        self.limits.aws_chunked = accept;
         self
     }
 }
@@ -120,7 +132,7 @@ impl<S> Clone for SigV4Layer<S> {
     fn clone(&self) -> Self {
         SigV4Layer {
             verifier: Arc::clone(&self.verifier),
-            max_body: self.max_body,
+            limits: self.limits.clone(),
         }
     }
 }
@@ -129,7 +141,7 @@ impl<S> fmt::Debug for SigV4Layer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigV4Layer")
             .field("verifier", &self.verifier)
-            .field("max_body", &self.max_body)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -141,7 +153,7 @@ impl<S, I> Layer<I> for SigV4Layer<S> {
         SigV4Service {
             inner,
             verifier: Arc::clone(&self.verifier),
-            max_body: self.max_body,
+            limits: self.limits.clone(),
         }
     }
 }
@@ -150,7 +162,7 @@ impl<S, I> Layer<I> for SigV4Layer<S> {
 pub struct SigV4Service<S, I> {
     inner: I,
     verifier: Arc<Verifier<S>>,
-    max_body: usize,
+    limits: BodyLimits,
 }
 
 impl<S, I: Clone> Clone for SigV4Service<S, I> {
@@ -158,7 +170,7 @@ impl<S, I: Clone> Clone for SigV4Service<S, I> {
         SigV4Service {
             inner: self.inner.clone(),
             verifier: Arc::clone(&self.verifier),
-            max_body: self.max_body,
+            limits: self.limits.clone(),
         }
     }
 }
@@ -167,7 +179,7 @@ impl<S, I: fmt::Debug> fmt::Debug for SigV4Service<S, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigV4Service")
             .field("inner", &self.inner)
-            .field("max_body", &self.max_body)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -196,28 +208,30 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let verifier = Arc::clone(&self.verifier);
-        let limit = self.max_body;
+        let limits = self.limits.clone();
         Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let bytes = match buffer_body(&parts.headers, body, limit).await {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    let response = e.refusal(limit).into_response(&RequestIds::next());
-                    return Ok(response.map(Either::Right));
-                }
+            let refuse = |refusal: Refusal| {
+                let response = refusal.into_response(&RequestIds::next());
+                Ok(response.map(Either::Right))
             };
-            let mut request = Request::from_parts(parts, Full::new(bytes.clone()));
-            match verifier.verify(&request, Payload::Bytes(&bytes)) {
-                Ok(verified) => {
+            let (parts, body) = request.into_parts();
+            let mut head = Request::from_parts(parts, ());
+            // Whatever the verifier's settings: the inner service routes on this path.
+            if let Err(e) = verifier.check_path(head.uri().path()) {
+                return refuse(Refusal::from_verify_error(&e));
+            }
+            let now = verifier.now();
+            match authenticate(&verifier, &mut head, body, &limits, now).await {
+                Ok((verified, body)) => {
+                    let (parts, ()) = head.into_parts();
+                    let mut request = Request::from_parts(parts, Full::new(body.bytes.clone()));
                     request.extensions_mut().insert(verified);
                     let response = inner.call(request).await?;
+                    // The body's share of the budget is held until the inner service answered.
+                    drop(body);
                     Ok(response.map(Either::Left))
                 }
-                Err(error) => {
-                    let response =
-                        Refusal::from_verify_error(&error).into_response(&RequestIds::next());
-                    Ok(response.map(Either::Right))
-                }
+                Err(refused) => refuse(refused.refusal()),
             }
         })
     }

@@ -4,6 +4,7 @@
 #![warn(missing_debug_implementations)]
 
 mod audit;
+mod body;
 pub mod client;
 mod config;
 mod error;
@@ -20,6 +21,9 @@ pub use config::{
     GatewayConfig, ListenerConfig, PolicySource, PrincipalConfig, RouteConfig, Settings,
 };
 pub use error::GatewayError;
-pub use layer::{BoxError, SigV4Body, SigV4Layer, SigV4Service, DEFAULT_MAX_BODY_BYTES};
+pub use layer::{
+    BoxError, SigV4Body, SigV4Layer, SigV4Service, DEFAULT_BODY_BUDGET_BYTES,
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+};
 pub use response::{RequestIds, APIGW_ID_HEADER, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
 pub use server::{BlockingGateway, Gateway, ListenerAddr};

@@ -25,15 +25,16 @@ use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
-use sigv4x::{Payload, StoredKey, Verifier};
+use sigv4x::{StoredKey, Verifier};
 use sigv4x_policy::{
     Authorizer, Decision, Determinant, LayerVerdict, Miss, NamedPolicy, PolicyKind, RequestContext,
 };
 
 use crate::audit::{AuditLog, AuditRecord, Layer, LayerRecord, Verdict};
+use crate::body::{self, BodyLimits};
 use crate::config::{Authorization, GatewayConfig, PolicySource};
 use crate::error::GatewayError;
-use crate::layer::{buffer_body, BoxError};
+use crate::layer::BoxError;
 use crate::proxy::{ProxyError, ProxyTarget};
 use crate::response::{Refusal, RequestIds};
 use crate::route::Template;
@@ -99,7 +100,7 @@ pub(crate) struct Pipeline {
     by_access_key: HashMap<String, usize>,
     endpoints: Vec<Endpoint>,
     authorizers: HashMap<AuthorizerKey, Authorizer>,
-    max_body: usize,
+    limits: BodyLimits,
     pub(crate) audit: AuditLog,
 }
 
@@ -239,16 +240,20 @@ impl Pipeline {
                     authorizers.insert((api_index, endpoint, principal), authorizer);
                 }
             }
+            let mut verifier = Verifier::new(Arc::clone(&keys))
+                .region(a.region.clone())
+                .service("execute-api")
+                .max_skew(skew);
+            if config.settings.replay_cache > 0 {
+                verifier = verifier.replay_guard(config.settings.replay_cache);
+            }
             apis.push(Api {
                 id: a.id.clone(),
                 account: a.account.clone(),
                 region: a.region.clone(),
                 stages: a.stages.clone(),
                 routes,
-                verifier: Verifier::new(Arc::clone(&keys))
-                    .region(a.region.clone())
-                    .service("execute-api")
-                    .max_skew(skew),
+                verifier,
             });
         }
 
@@ -258,7 +263,12 @@ impl Pipeline {
             by_access_key,
             endpoints,
             authorizers,
-            max_body: config.settings.max_body_bytes,
+            limits: BodyLimits::new(
+                config.settings.max_body_bytes,
+                Duration::from_millis(config.settings.body_read_timeout_ms),
+                config.settings.body_budget_bytes,
+                config.settings.aws_chunked,
+            ),
             audit,
         })
     }
@@ -311,9 +321,11 @@ impl Pipeline {
         let now = SystemTime::now();
         let ids = RequestIds::next();
         let (parts, body) = request.into_parts();
-        let head = Request::from_parts(parts, ());
+        let mut head = Request::from_parts(parts, ());
         let mut trace = Trace::new(&ids, now, &head, arrival, self);
-        let response = self.run(&head, body, arrival, now, &ids, &mut trace).await;
+        let response = self
+            .run(&mut head, body, arrival, now, &ids, &mut trace)
+            .await;
         let record = trace.finish(&response, started);
         self.audit.record(record);
         response
@@ -321,7 +333,7 @@ impl Pipeline {
 
     async fn run<B>(
         &self,
-        head: &Request<()>,
+        head: &mut Request<()>,
         body: B,
         arrival: &Arrival,
         now: SystemTime,
@@ -347,8 +359,15 @@ impl Pipeline {
             );
         };
         trace.record.api_id = Some(api.id.clone());
-        let path = head.uri().path();
-        let (stage, rest) = split_stage(path);
+        // The signature covers the normalized path; a path that is not already normal would be
+        // routed, authorized and forwarded as another path than the signed one.
+        if let Err(e) = api.verifier.check_path(head.uri().path()) {
+            let why = e.to_string();
+            let refusal = Refusal::from_verify_error(&e);
+            return trace.refuse(Layer::Route, None, &why, refusal, ids);
+        }
+        let uri = head.uri().clone();
+        let (stage, rest) = split_stage(uri.path());
         if !api.stages.iter().any(|s| s == stage) {
             let why = format!("stage {stage:?} is not deployed on API {}", api.id);
             return trace.refuse(
@@ -388,18 +407,9 @@ impl Pipeline {
         );
         trace.record.resource_arn = Some(resource_arn.clone());
 
-        // 2. The body, whole, for the signature's payload hash.
-        let bytes = match buffer_body(head.headers(), body, self.max_body).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let refusal = e.refusal(self.max_body);
-                let why = refusal.message.clone();
-                return trace.refuse(Layer::Authentication, None, &why, refusal, ids);
-            }
-        };
-
-        // 3. Authentication.
-        let principal = match route.authorization {
+        // 2. Authentication from the headers, then the body, verified (or, on a route without
+        //    authorization, read within the same limits).
+        let (principal, body) = match route.authorization {
             Authorization::None => {
                 trace.layer(
                     Layer::Authentication,
@@ -408,12 +418,14 @@ impl Pipeline {
                     None,
                     Some("the route's authorization is NONE".into()),
                 );
-                None
+                match body::read(head.headers(), body, &self.limits).await {
+                    Ok(body) => (None, body),
+                    Err(refused) => return trace.refused(&refused, ids),
+                }
             }
             Authorization::AwsIam => {
-                let verified = api.verifier.verify_at(head, Payload::Bytes(&bytes), now);
-                match verified {
-                    Ok(verified) => {
+                match body::authenticate(&api.verifier, head, body, &self.limits, now).await {
+                    Ok((verified, body)) => {
                         trace.record.access_key_id = Some(verified.access_key_id().to_owned());
                         let index = self.by_access_key.get(verified.access_key_id()).copied();
                         let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
@@ -421,19 +433,9 @@ impl Pipeline {
                             trace.record.principal = Some(p.caller.clone());
                         }
                         trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
-                        principal
+                        (principal, body)
                     }
-                    Err(error) => {
-                        let refusal = Refusal::from_verify_error(&error);
-                        let why = error.to_string();
-                        return trace.refuse(
-                            Layer::Authentication,
-                            Some(error.api_gateway_error_type().to_owned()),
-                            &why,
-                            refusal,
-                            ids,
-                        );
-                    }
+                    Err(refused) => return trace.refused(&refused, ids),
                 }
             }
         };
@@ -500,7 +502,7 @@ impl Pipeline {
                 *response.headers_mut() = headers.clone();
                 response
             }
-            Action::Proxy(target) => match target.forward(head, rest, bytes).await {
+            Action::Proxy(target) => match target.forward(head, rest, arrival.peer, body).await {
                 Ok(response) => response,
                 Err(e) => {
                     let (refusal, detail) = match e {
@@ -786,6 +788,19 @@ impl Trace {
             };
             self.layer(layer, v, policy, statement, detail);
         }
+    }
+
+    /// Records a refusal on the way through authentication and the body, and renders it.
+    fn refused(&mut self, refused: &body::Refused, ids: &RequestIds) -> Response<Full<Bytes>> {
+        let why = refused.reason();
+        let error_type = Some(refused.error_type().to_owned());
+        self.refuse(
+            Layer::Authentication,
+            error_type,
+            &why,
+            refused.refusal(),
+            ids,
+        )
     }
 
     /// Records a refusal by `layer` and renders it.

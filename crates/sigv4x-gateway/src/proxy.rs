@@ -1,14 +1,31 @@
 //! Proxying an allowed request to a local HTTP server, as an `HTTP_PROXY` integration does.
+//!
+//! What the backend receives:
+//! - the path the signature covers (the gateway refuses any other before routing) under the
+//!   target's base path, with the query as sent;
+//! - the verified body: an aws-chunked body decoded, with headers that describe it;
+//! - the client's end-to-end headers, including `Authorization`, `X-Amz-Date`,
+//!   `X-Amz-Security-Token` and `X-Amz-Content-Sha256`, as API Gateway's HTTP proxy
+//!   integration passes request headers through: a backend may check the signature again, and
+//!   a test can see what the client sent. They carry no secret (a signature is not one, and a
+//!   session token is useless without its secret key), but a backend should not log them;
+//! - not the hop-by-hop headers (RFC 9110 §7.6.1: `Connection` and every header it names,
+//!   `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`) nor `Host`,
+//!   which names the target;
+//! - `X-Forwarded-For` and `Forwarded` with the client's address appended to what the client
+//!   sent, so the backend can tell the gateway's word from the client's.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, HOST};
+use http::header::{HeaderName, HeaderValue, CONNECTION, FORWARDED, HOST};
 use http::{Request, Response, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use crate::body::HeldBody;
 use crate::error::GatewayError;
 use crate::layer::DEFAULT_MAX_BODY_BYTES;
 
@@ -45,6 +62,59 @@ const HOP_BY_HOP: &[&str] = &[
 
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     HOP_BY_HOP.contains(&name.as_str())
+}
+
+/// The header names a message's `Connection` header lists: they belong to that hop only.
+fn named_in_connection(headers: &http::HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect()
+}
+
+/// Copies the end-to-end headers of `from` onto `to`: neither hop-by-hop headers, nor those
+/// `Connection` names, nor the ones in `skip`.
+fn copy_end_to_end(from: &http::HeaderMap, to: &mut http::HeaderMap, skip: &[HeaderName]) {
+    let connection = named_in_connection(from);
+    for (name, value) in from {
+        if !is_hop_by_hop(name) && !connection.contains(name) && !skip.contains(name) {
+            to.append(name, value.clone());
+        }
+    }
+}
+
+/// Appends the client's address to `X-Forwarded-For` and `Forwarded`, after whatever the client
+/// sent (which the backend must not trust more than the client).
+fn append_forwarded(headers: &mut http::HeaderMap, client: SocketAddr) {
+    let ip = client.ip();
+    let join = |existing: Vec<&str>, ours: String| {
+        let mut all: Vec<String> = existing.into_iter().map(str::to_owned).collect();
+        all.push(ours);
+        all.join(", ")
+    };
+    let xff = HeaderName::from_static("x-forwarded-for");
+    let node = match ip {
+        std::net::IpAddr::V4(v4) => format!("for={v4}"),
+        std::net::IpAddr::V6(v6) => format!("for=\"[{v6}]\""),
+    };
+    for (name, ours) in [(xff, ip.to_string()), (FORWARDED, node)] {
+        let existing: Vec<&str> = headers
+            .get_all(&name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let present = !existing.is_empty();
+        let value = join(existing, ours);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        } else if present {
+            // A value that was not text cannot be extended: replace it with ours alone.
+            headers.remove(&name);
+        }
+    }
 }
 
 impl ProxyTarget {
@@ -85,9 +155,13 @@ impl ProxyTarget {
         &self,
         head: &Request<()>,
         rest_path: &str,
-        body: Bytes,
+        client: SocketAddr,
+        body: HeldBody,
     ) -> Result<Response<Full<Bytes>>, ProxyError> {
-        match tokio::time::timeout(self.timeout, self.send(head, rest_path, body)).await {
+        let send = self.send(head, rest_path, client, body.bytes.clone());
+        // `body` (and its share of the budget) is held until the target answered.
+        let _held = body;
+        match tokio::time::timeout(self.timeout, send).await {
             Ok(result) => result,
             Err(_) => Err(ProxyError::TimedOut),
         }
@@ -97,6 +171,7 @@ impl ProxyTarget {
         &self,
         head: &Request<()>,
         rest_path: &str,
+        client: SocketAddr,
         body: Bytes,
     ) -> Result<Response<Full<Bytes>>, ProxyError> {
         let mut target = String::with_capacity(self.base_path.len() + rest_path.len() + 16);
@@ -114,11 +189,8 @@ impl ProxyTarget {
             .uri(target)
             .body(Full::new(body))
             .map_err(|_| ProxyError::Unreachable)?;
-        for (name, value) in head.headers() {
-            if name != HOST && !is_hop_by_hop(name) {
-                request.headers_mut().append(name, value.clone());
-            }
-        }
+        copy_end_to_end(head.headers(), request.headers_mut(), &[HOST]);
+        append_forwarded(request.headers_mut(), client);
         let host = HeaderValue::from_str(&self.authority).map_err(|_| ProxyError::Unreachable)?;
         request.headers_mut().insert(HOST, host);
 
@@ -143,11 +215,53 @@ impl ProxyTarget {
         drop(sender);
         driver.abort();
         let upstream = std::mem::take(&mut parts.headers);
-        for (name, value) in &upstream {
-            if !is_hop_by_hop(name) && name != http::header::CONTENT_LENGTH {
-                parts.headers.append(name, value.clone());
-            }
-        }
+        copy_end_to_end(
+            &upstream,
+            &mut parts.headers,
+            &[http::header::CONTENT_LENGTH],
+        );
         Ok(Response::from_parts(parts, Full::new(bytes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_stay_behind() {
+        let mut from = http::HeaderMap::new();
+        from.insert(
+            CONNECTION,
+            HeaderValue::from_static("keep-alive, X-Secret-Hop"),
+        );
+        from.insert("x-secret-hop", HeaderValue::from_static("1"));
+        from.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        from.insert("te", HeaderValue::from_static("trailers"));
+        from.insert("x-kept", HeaderValue::from_static("yes"));
+        from.insert(HOST, HeaderValue::from_static("client.example"));
+        let mut to = http::HeaderMap::new();
+        copy_end_to_end(&from, &mut to, &[HOST]);
+        let names: Vec<&str> = to.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept"]);
+    }
+
+    #[test]
+    fn the_client_address_is_appended() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("10.9.9.9"));
+        append_forwarded(
+            &mut headers,
+            "127.0.0.7:5000".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(headers["x-forwarded-for"], "10.9.9.9, 127.0.0.7");
+        assert_eq!(headers[FORWARDED], "for=127.0.0.7");
+        let mut headers = http::HeaderMap::new();
+        append_forwarded(
+            &mut headers,
+            "[::1]:5000".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(headers["x-forwarded-for"], "::1");
+        assert_eq!(headers[FORWARDED], "for=\"[::1]\"");
     }
 }

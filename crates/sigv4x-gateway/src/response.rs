@@ -112,14 +112,65 @@ impl Refusal {
         }
     }
 
-    /// `500 Internal server error`: the integration could not be reached.
-    pub(crate) fn integration_failure() -> Self {
+    /// `400 BadRequestException` with a message.
+    pub(crate) fn bad_request(message: &str) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            error_type: "BadRequestException",
+            key: MessageKey::Lower,
+            message: message.to_owned(),
+        }
+    }
+
+    /// An aws-chunked body that failed its check: 403 for a chunk or trailer signature that
+    /// does not match, 400 for everything else, as S3 answers.
+    pub(crate) fn chunked(error: &sigv4x::ChunkError) -> Self {
+        let status = error.status();
+        Refusal {
+            status,
+            error_type: if status == StatusCode::FORBIDDEN {
+                "InvalidSignatureException"
+            } else {
+                "BadRequestException"
+            },
+            key: MessageKey::Lower,
+            message: error.to_string(),
+        }
+    }
+
+    /// `503`: the bytes of body buffered across requests in flight are at their budget.
+    pub(crate) fn busy() -> Self {
+        Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error_type: "ServiceUnavailableException",
+            key: MessageKey::Lower,
+            message: "Too much request data in flight; retry later".to_owned(),
+        }
+    }
+
+    /// `408`: the body did not arrive in time.
+    pub(crate) fn body_timeout() -> Self {
+        Refusal {
+            status: StatusCode::REQUEST_TIMEOUT,
+            error_type: "RequestTimeoutException",
+            key: MessageKey::Lower,
+            message: "The request body did not arrive in time".to_owned(),
+        }
+    }
+
+    /// `500 Internal server error`.
+    pub(crate) fn internal() -> Self {
         Refusal {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             error_type: "InternalServerErrorException",
             key: MessageKey::Lower,
             message: "Internal server error".to_owned(),
         }
+    }
+
+    /// `500 Internal server error`: the integration could not be reached.
+    pub(crate) fn integration_failure() -> Self {
+        Self::internal()
     }
 
     /// `504`: the integration did not answer in time.

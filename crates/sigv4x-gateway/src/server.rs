@@ -1,20 +1,32 @@
 //! Running the gateway: one accept loop per listener, hyper HTTP/1.1 connections, and a
 //! graceful shutdown that lets requests in flight finish.
+//!
+//! Every connection is bounded: a listener keeps at most `max_connections` open (the rest wait
+//! in the kernel's backlog), a connection that sends nothing is closed after `idle_timeout_ms`,
+//! one that has started a request must finish its headers within `header_read_timeout_ms`, and
+//! hyper refuses heads over `max_header_bytes`. The watchdog that enforces the timeouts reads
+//! the connection's activity from [`Tracked`], a socket wrapper that notes when bytes arrive.
 
 use std::convert::Infallible;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::audit::AuditLog;
-use crate::config::GatewayConfig;
+use crate::config::{GatewayConfig, Settings};
 use crate::error::GatewayError;
 use crate::pipeline::{Arrival, Pipeline};
 
@@ -122,6 +134,7 @@ impl Gateway {
                 stop_rx.clone(),
                 abort_rx.clone(),
                 tracker.clone(),
+                ConnectionLimits::of(&config.settings),
             )));
         }
         Ok(Gateway {
@@ -176,6 +189,27 @@ async fn signalled(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|set| *set).await;
 }
 
+/// The bounds every connection of a listener lives within.
+#[derive(Clone, Copy, Debug)]
+struct ConnectionLimits {
+    max_connections: usize,
+    header_read: Duration,
+    idle: Duration,
+    max_header_bytes: usize,
+}
+
+impl ConnectionLimits {
+    fn of(settings: &Settings) -> Self {
+        ConnectionLimits {
+            max_connections: settings.max_connections.max(1),
+            header_read: Duration::from_millis(settings.header_read_timeout_ms),
+            idle: Duration::from_millis(settings.idle_timeout_ms),
+            // hyper's smallest read buffer.
+            max_header_bytes: settings.max_header_bytes.max(8192),
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     pipeline: Arc<Pipeline>,
@@ -183,8 +217,16 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
     abort: watch::Receiver<bool>,
     tracker: mpsc::Sender<()>,
+    limits: ConnectionLimits,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
+        // A free slot first: connections beyond the limit wait in the kernel's backlog.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot,
+            _ = signalled(&mut stop) => return,
+        };
+        let Ok(slot) = slot else { return };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = signalled(&mut stop) => return,
@@ -199,31 +241,183 @@ async fn accept_loop(
             peer,
             ..arrival.clone()
         };
+        tokio::spawn(serve(
+            stream,
+            Arc::clone(&pipeline),
+            arrival,
+            (stop.clone(), abort.clone()),
+            (tracker.clone(), slot),
+            limits,
+        ));
+    }
+}
+
+/// Serves one connection until it ends, times out, or the gateway stops.
+async fn serve(
+    stream: TcpStream,
+    pipeline: Arc<Pipeline>,
+    arrival: Arrival,
+    (mut stop, mut abort): (watch::Receiver<bool>, watch::Receiver<bool>),
+    held: (mpsc::Sender<()>, OwnedSemaphorePermit),
+    limits: ConnectionLimits,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = Tracked {
+        inner: stream,
+        activity: Arc::clone(&activity),
+    };
+    let requests = Arc::clone(&activity);
+    let service = service_fn(move |request: hyper::Request<Incoming>| {
         let pipeline = Arc::clone(&pipeline);
-        let mut stop = stop.clone();
-        let mut abort = abort.clone();
-        let tracker = tracker.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request: hyper::Request<Incoming>| {
-                let pipeline = Arc::clone(&pipeline);
-                let arrival = arrival.clone();
-                async move { Ok::<_, Infallible>(pipeline.handle(request, &arrival).await) }
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = signalled(&mut stop) => {
-                    connection.as_mut().graceful_shutdown();
-                    tokio::select! {
-                        _ = connection.as_mut() => {}
-                        _ = signalled(&mut abort) => {}
-                    }
+        let arrival = arrival.clone();
+        let busy = requests.begin();
+        async move {
+            let response = pipeline.handle(request, &arrival).await;
+            drop(busy);
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(limits.max_header_bytes)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    loop {
+        let deadline = activity.deadline(&limits);
+        tokio::select! {
+            _ = connection.as_mut() => break,
+            _ = tokio::time::sleep_until(deadline) => {
+                if activity.deadline(&limits) <= Instant::now() {
+                    // Dropping the connection closes the socket.
+                    break;
                 }
             }
-            drop(tracker);
-        });
+            _ = signalled(&mut stop) => {
+                connection.as_mut().graceful_shutdown();
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    _ = signalled(&mut abort) => {}
+                }
+                break;
+            }
+        }
+    }
+    drop(held);
+}
+
+/// What the watchdog knows of a connection: when it became ready for a request, when the first
+/// byte of the next one arrived, and how many requests are in the pipeline's hands.
+#[derive(Debug)]
+struct Activity {
+    start: Instant,
+    /// Milliseconds after `start`.
+    ready_at: AtomicU64,
+    /// Milliseconds after `start` plus one; 0 when no byte arrived since `ready_at`.
+    first_byte_at: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+/// A request in the pipeline's hands; when the last ends, the connection is ready again.
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.first_byte_at.store(0, Ordering::Release);
+            self.0.ready_at.store(self.0.millis(), Ordering::Release);
+        }
+    }
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            start: Instant::now(),
+            ready_at: AtomicU64::new(0),
+            first_byte_at: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    fn millis(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    fn read(&self) {
+        let now = self.millis() + 1;
+        let _ = self
+            .first_byte_at
+            .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        Busy(Arc::clone(self))
+    }
+
+    /// When the connection is to be closed unless something happens first: never while a
+    /// request is being handled (the body and the proxy have timeouts of their own), else
+    /// `header_read` after the first byte of a request, or `idle` after it became ready.
+    fn deadline(&self, limits: &ConnectionLimits) -> Instant {
+        let at = |millis: u64, plus: Duration| self.start + Duration::from_millis(millis) + plus;
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return Instant::now() + limits.idle.max(Duration::from_secs(1));
+        }
+        match self.first_byte_at.load(Ordering::Acquire) {
+            0 => at(self.ready_at.load(Ordering::Acquire), limits.idle),
+            first => at(first - 1, limits.header_read),
+        }
+    }
+}
+
+/// A socket that tells its [`Activity`] when bytes arrive.
+struct Tracked {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.read();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 
