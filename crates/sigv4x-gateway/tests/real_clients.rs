@@ -11,30 +11,6 @@ use std::process::{Command, Output};
 use common::*;
 use sigv4x_gateway::{BlockingGateway, Gateway};
 
-/// Whether `probe` runs; when not, fails in CI and says so elsewhere.
-fn available(tool: &str, probe: &mut Command, install: &str) -> bool {
-    let ok = probe.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        if in_ci() {
-            panic!("{tool} is required in CI but not usable here: {install}");
-        }
-        let notice = format!(
-            "SKIPPED: {tool} is not usable here ({install}); set CI=true to make this a failure"
-        );
-        // The harness captures eprintln! of passing tests; /dev/stderr is not captured.
-        let shown = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/stderr")
-            .and_then(|mut err| {
-                std::io::Write::write_all(&mut err, format!("{notice}\n").as_bytes())
-            });
-        if shown.is_err() {
-            eprintln!("{notice}");
-        }
-    }
-    ok
-}
-
 fn run(command: &mut Command) -> String {
     let Output {
         status,

@@ -105,3 +105,187 @@ pub fn json(response: &http::Response<Bytes>) -> serde_json::Value {
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
+
+/// Whether `probe` runs; when not, fails in CI and says so elsewhere.
+pub fn available(tool: &str, probe: &mut std::process::Command, install: &str) -> bool {
+    let ok = probe.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        if in_ci() {
+            panic!("{tool} is required in CI but not usable here: {install}");
+        }
+        let notice = format!(
+            "SKIPPED: {tool} is not usable here ({install}); set CI=true to make this a failure"
+        );
+        // The harness captures eprintln! of passing tests; /dev/stderr is not captured.
+        let shown = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/stderr")
+            .and_then(|mut err| {
+                std::io::Write::write_all(&mut err, format!("{notice}\n").as_bytes())
+            });
+        if shown.is_err() {
+            eprintln!("{notice}");
+        }
+    }
+    ok
+}
+
+/// The headers botocore's `SigV4Auth` adds to `method url` with `body`, signed by `key`, or
+/// `None` (a skip notice; a failure in CI) when botocore is not installed.
+pub fn botocore_headers(
+    key: &Key,
+    method: &str,
+    url: &str,
+    body: &str,
+    extra: &[&str],
+) -> Option<Vec<(String, String)>> {
+    let probe = &mut std::process::Command::new("python3");
+    probe.args(["-c", "import botocore"]);
+    if !available("botocore", probe, "python3 -m pip install botocore") {
+        return None;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/botocore_sign.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args([method, url, body, key.id, key.secret, key.token])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(
+        text.lines()
+            .filter_map(|l| l.split_once(": "))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect(),
+    )
+}
+
+/// An answer read off a raw socket.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP/1.1 request with exactly this request target and these headers (no client
+/// in between to normalize anything), and reads the answer until the server closes.
+pub fn raw_request(
+    address: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> RawAnswer {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for (n, v) in headers {
+        if !n.eq_ignore_ascii_case("content-length") && !n.eq_ignore_ascii_case("connection") {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_answer(&raw)
+}
+
+pub fn parse_answer(raw: &[u8]) -> RawAnswer {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    RawAnswer {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// What a backend behind a proxy route received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A small HTTP/1.1 backend on a free loopback port that records every request and answers
+/// `200 backend`. It serves until the process ends.
+pub fn backend() -> (SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<Received>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let target = line.split(' ').nth(1).unwrap_or("").to_owned();
+            let mut headers = Vec::new();
+            let mut length = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some((n, v)) = h.trim_end().split_once(':') {
+                    if n.eq_ignore_ascii_case("content-length") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    headers.push((n.to_ascii_lowercase(), v.trim().to_owned()));
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            log.lock().unwrap().push(Received {
+                target,
+                headers,
+                body,
+            });
+            let mut stream = stream;
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nbackend",
+            );
+        }
+    });
+    (address, seen)
+}
