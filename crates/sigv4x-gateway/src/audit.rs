@@ -154,7 +154,7 @@ impl AuditRecord {
 /// Bounded: at most [`AuditConfig::queue`] lines wait for the writer; when it falls behind (a
 /// stdout nobody reads), further lines are dropped and counted ([`AuditLog::dropped`]) and the
 /// writer notes `{"auditDropped":N}` once it catches up. Paths and reasons longer than
-/// [`AuditConfig::max_field_bytes`] are cut.
+/// [`AuditConfig::max_field_bytes`] are cut, and so are layer details.
 #[derive(Clone)]
 pub struct AuditLog {
     inner: Arc<Inner>,
@@ -255,6 +255,11 @@ impl AuditLog {
     pub fn record(&self, mut record: AuditRecord) {
         cap(&mut record.path, self.inner.max_field);
         cap(&mut record.reason, self.inner.max_field);
+        for layer in &mut record.layers {
+            if let Some(detail) = &mut layer.detail {
+                cap(detail, self.inner.max_field);
+            }
+        }
         if let Some(writer) = self
             .inner
             .writer

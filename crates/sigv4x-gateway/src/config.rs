@@ -163,10 +163,10 @@ fn default_max_header_bytes() -> usize {
     80 * 1024
 }
 fn default_queue() -> usize {
-    10_000
+    4096
 }
 fn default_field_bytes() -> usize {
-    2048
+    1024
 }
 fn default_skew() -> u64 {
     300
@@ -212,11 +212,12 @@ pub struct AuditConfig {
     pub memory: usize,
     /// How many lines may wait for the writer (stdout or the file). When the writer falls
     /// behind, further lines are dropped and counted ([`crate::AuditLog::dropped`]), and a
-    /// line saying how many is written once it catches up. Default 10 000.
+    /// line saying how many is written once it catches up. Default 4096 (with long fields cut,
+    /// a line is at most a few KiB: the queue stays within about 16 MiB).
     #[serde(default = "default_queue")]
     pub queue: usize,
-    /// The longest path and reason recorded, in bytes; longer ones are cut, with a note of
-    /// their length. Default 2048.
+    /// The longest path, reason and layer detail recorded, in bytes; longer ones are cut, with
+    /// a note of their length. Default 1024.
     #[serde(default = "default_field_bytes")]
     pub max_field_bytes: usize,
 }

@@ -197,7 +197,8 @@ pub fn raw_request(
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        // Long enough for a request queued behind connections that must time out first.
+        .set_read_timeout(Some(std::time::Duration::from_secs(80)))
         .unwrap();
     let mut head = format!("{method} {target} HTTP/1.1\r\n");
     for (n, v) in headers {
