@@ -62,7 +62,7 @@ fn setup() -> Setup {
     config.apis[0].routes.push(RouteConfig::proxy(
         "ANY",
         "/{proxy+}",
-        &format!("http://{backend_address}/base"),
+        format!("http://{backend_address}/base"),
     ));
     let gateway = Gateway::spawn(config).unwrap();
     let address = gateway.address_for(Some(ENDPOINT)).unwrap();
@@ -304,7 +304,7 @@ fn aws_chunked_bodies_reach_the_backend_decoded_and_verified() {
     config.apis[0].routes.push(RouteConfig::proxy(
         "POST",
         "/orders/{proxy+}",
-        &format!("http://{backend_address}"),
+        format!("http://{backend_address}"),
     ));
     config.principals[0].identity_policies = vec![PolicySource::json(
         "upload",
