@@ -167,3 +167,138 @@ async fn skew_missing_auth_and_oversized_bodies_are_refused() {
     assert_eq!(status, 200);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// A request signed for `signed_path` and sent with `sent_path`.
+fn signed_for(signed_path: &str, sent_path: &str) -> Request<Full<Bytes>> {
+    let signer = Signer::new(
+        Credentials::new("AKIDEXAMPLE", "secret", None),
+        "us-east-1",
+        "execute-api",
+    );
+    let mut request = Request::get(format!("https://api.example.com{signed_path}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    signer.sign_at(&mut request, Payload::Empty, now()).unwrap();
+    *request.uri_mut() = format!("https://api.example.com{sent_path}")
+        .parse()
+        .unwrap();
+    request
+}
+
+#[tokio::test]
+async fn paths_not_in_normal_form_never_reach_the_inner_service() {
+    let (mut svc, calls) = service(1024);
+    for (signed, sent) in [
+        ("/prod/admin", "/prod//admin"),
+        ("/prod/admin", "/prod/./admin"),
+        ("/prod/admin", "/prod/orders/../admin"),
+        ("/prod/orders/%2e%2e/admin", "/prod/orders/%2e%2e/admin"),
+        ("/prod/orders/..%2Fadmin", "/prod/orders/..%2Fadmin"),
+        ("/prod/%61dmin", "/prod/%61dmin"),
+    ] {
+        let (status, headers, body) = read(svc.call(signed_for(signed, sent)).await.unwrap()).await;
+        assert_eq!(status, 400, "{sent}");
+        assert_eq!(headers["x-amzn-errortype"], "BadRequestException", "{sent}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("normal form"),
+            "{sent}"
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    // The layer holds the rule even when the verifier was told to accept such paths.
+    let keys = HashMap::from([("AKIDEXAMPLE".to_string(), StoredKey::new("secret"))]);
+    let lenient = Verifier::new(keys)
+        .region("us-east-1")
+        .service("execute-api")
+        .clock(now)
+        .accept_non_normal_paths(true);
+    let mut svc = SigV4Layer::new(lenient).layer(Echo {
+        calls: Arc::clone(&calls),
+    });
+    let request = signed_for("/prod/admin", "/prod/x/../admin");
+    let (status, _, _) = read(svc.call(request).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+/// An aws-chunked upload of `data`, signed; `tamper` flips a byte of the encoded body.
+fn chunked(data: &[u8], tamper: bool) -> Request<Full<Bytes>> {
+    let signer = Signer::new(
+        Credentials::new("AKIDEXAMPLE", "secret", None),
+        "us-east-1",
+        "execute-api",
+    );
+    let mut request = Request::put("https://api.example.com/prod/upload")
+        .body(())
+        .unwrap();
+    let plan = sigv4x::StreamingPlan::new(sigv4x::ChunkedMode::Signed, data.len() as u64, 8192);
+    let mut encoder = sigv4x::sign_streaming_at(&signer, &mut request, plan, now()).unwrap();
+    let mut body = Vec::new();
+    for chunk in data.chunks(8192) {
+        encoder.encode_chunk(chunk, &mut body).unwrap();
+    }
+    body.extend_from_slice(encoder.finish().unwrap().as_bytes());
+    if tamper {
+        let last = body.len() - 40;
+        body[last] ^= 1;
+    }
+    let (parts, ()) = request.into_parts();
+    Request::from_parts(parts, Full::new(Bytes::from(body)))
+}
+
+/// Answers with the headers it was given and the body.
+#[derive(Clone)]
+struct Headers;
+
+impl Service<Request<Full<Bytes>>> for Headers {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Full<Bytes>>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        let mut response = Response::new(body);
+        *response.headers_mut() = parts.headers;
+        ready(Ok(response))
+    }
+}
+
+#[tokio::test]
+async fn aws_chunked_bodies_are_decoded_verified_or_refused() {
+    let keys = HashMap::from([("AKIDEXAMPLE".to_string(), StoredKey::new("secret"))]);
+    let verifier = || {
+        Verifier::new(keys.clone())
+            .region("us-east-1")
+            .service("execute-api")
+            .clock(now)
+    };
+    let data = vec![b'q'; 20_000];
+    let mut svc = SigV4Layer::new(verifier()).layer(Headers);
+    let (status, headers, body) = read(svc.call(chunked(&data, false)).await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, Bytes::from(data.clone()));
+    assert_eq!(headers["content-length"], "20000");
+    assert!(headers.get("content-encoding").is_none());
+
+    let (status, headers, _) = read(svc.call(chunked(&data, true)).await.unwrap()).await;
+    assert_eq!(status, 403, "a changed chunk");
+    assert_eq!(headers["x-amzn-errortype"], "InvalidSignatureException");
+
+    let mut svc = SigV4Layer::new(verifier())
+        .aws_chunked(false)
+        .layer(Headers);
+    let (status, headers, _) = read(svc.call(chunked(&data, false)).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(headers["x-amzn-errortype"], "BadRequestException");
+
+    // Larger decoded than the limit: refused, not handed on cut.
+    let mut svc = SigV4Layer::new(verifier())
+        .max_body_bytes(10_000)
+        .layer(Headers);
+    let (status, _, _) = read(svc.call(chunked(&data, false)).await.unwrap()).await;
+    assert_eq!(status, 413);
+}
