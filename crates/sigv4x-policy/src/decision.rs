@@ -78,6 +78,8 @@ pub struct Determinant<'p> {
     /// A condition key absent from the request that nonetheless let the
     /// statement apply (negated operator, `…IfExists`, `ForAllValues:`).
     pub absent_key: Option<&'p str>,
+    /// That key was in the request, but with an empty set of values.
+    pub empty_set: bool,
 }
 
 impl fmt::Display for Determinant<'_> {
@@ -89,11 +91,16 @@ impl fmt::Display for Determinant<'_> {
             self.layer.describe(),
             self.policy
         )?;
-        if let Some(key) = self.absent_key {
-            write!(
+        match (self.absent_key, self.empty_set) {
+            (Some(key), false) => write!(
                 f,
                 " (it applied because condition key {key} is absent from the request)"
-            )?;
+            )?,
+            (Some(key), true) => write!(
+                f,
+                " (it applied because condition key {key} has an empty set of values)"
+            )?,
+            (None, _) => {}
         }
         Ok(())
     }
@@ -271,6 +278,7 @@ fn determinant<'p>(
         policy,
         statement: applied.statement,
         absent_key: applied.absent_key,
+        empty_set: applied.empty_set,
     }
 }
 

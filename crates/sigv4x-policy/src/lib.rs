@@ -71,10 +71,12 @@ mod decision;
 mod error;
 mod evaluate;
 mod ip;
+mod json;
 mod lint;
 mod parse;
 mod policy;
 pub mod reference;
+mod variable;
 mod wildcard;
 
 pub use crate::arn::{is_account_id, Arn};
