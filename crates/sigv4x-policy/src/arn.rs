@@ -73,6 +73,14 @@ pub(crate) fn session_role(principal: &str) -> Option<(Arn<'_>, &str)> {
     Some((arn, role))
 }
 
+/// An STS assumed-role session ARN split into the parsed ARN, the role
+/// name and the session name.
+pub(crate) fn session_parts(principal: &str) -> Option<(Arn<'_>, &str, &str)> {
+    let (arn, role) = session_role(principal)?;
+    let session = arn.resource.get("assumed-role/".len() + role.len() + 1..)?;
+    Some((arn, role, session))
+}
+
 /// The IAM role ARN a session stands for, as `aws:PrincipalArn` reports it.
 pub(crate) fn role_of_session(principal: &str) -> Option<(&str, String)> {
     let (arn, role) = session_role(principal)?;

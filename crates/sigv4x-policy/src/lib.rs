@@ -64,6 +64,7 @@
 #![deny(missing_docs)]
 
 mod arn;
+mod caller;
 mod condition;
 mod context;
 mod date;
@@ -80,9 +81,12 @@ mod variable;
 mod wildcard;
 
 pub use crate::arn::{is_account_id, Arn};
+pub use crate::caller::{Caller, CallerError};
 pub use crate::condition::{Operator, OperatorKind, SetQualifier};
 pub use crate::context::{execute_api_arn, RequestContext};
-pub use crate::decision::{Authorizer, Decision, Determinant, LayerVerdict, NamedPolicy, Outcome};
+pub use crate::decision::{
+    Authorizer, Decision, Determinant, LayerVerdict, NamedPolicy, Outcome, Skipped,
+};
 pub use crate::error::ParseError;
 pub use crate::evaluate::{
     AppliedStatement, Miss, MissedStatement, PolicyEvaluation, StatementRef,
