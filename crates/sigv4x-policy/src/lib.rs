@@ -91,7 +91,7 @@ pub use crate::error::ParseError;
 pub use crate::evaluate::{
     AppliedStatement, Miss, MissedStatement, PolicyEvaluation, StatementRef,
 };
-pub use crate::lint::{lint, Finding, Severity};
+pub use crate::lint::{infer_kind, lint, lint_with, Finding, LintOptions, Severity};
 pub use crate::policy::{
     Condition, Effect, Policy, PolicyKind, PrincipalClause, PrincipalId, PrincipalType, Principals,
     Statement, ValueClause, Version,

@@ -1,7 +1,7 @@
 //! `sigv4x-policy`: lint policy files, or decide a request against them.
 //!
 //! ```text
-//! sigv4x-policy lint [--kind endpoint|resource|identity] FILE...
+//! sigv4x-policy lint [--kind endpoint|resource|identity] [--api private|regional] FILE...
 //! sigv4x-policy eval [--endpoint FILE] [--resource FILE] [--identity FILE]...
 //!                    --resource-arn ARN [--action ACTION] [--principal ARN]
 //!                    [--role-arn ARN] [--unique-id ID]
@@ -20,17 +20,21 @@
 use std::process::ExitCode;
 
 use sigv4x_policy::{
-    lint, Authorizer, Caller, NamedPolicy, Outcome, Policy, PolicyKind, RequestContext, Severity,
+    infer_kind, lint_with, Authorizer, Caller, LintOptions, NamedPolicy, Outcome, Policy,
+    PolicyKind, RequestContext, Severity,
 };
 
 const USAGE: &str = "\
 usage:
-  sigv4x-policy lint [--kind endpoint|resource|identity] FILE...
+  sigv4x-policy lint [--kind endpoint|resource|identity] [--api private|regional] FILE...
       Print findings as `FILE: severity: [statement Sid/index] message (code)`.
-      Exit status 1 when any finding is an error (or a file cannot be read),
-      2 on a usage mistake. Without --kind, a file whose statements name no
-      Principal is an identity policy; one whose name contains `endpoint` or
-      `vpce` is an endpoint policy; any other is a resource policy.
+      Exit status 1 when any finding is an error (or a file cannot be read
+      or parsed), 2 on a usage mistake. Without --kind, the kind is read
+      from the content: the execute-api:/ shorthand or a Deny guarding on
+      aws:SourceVpce makes a resource policy; no Principal an identity
+      policy; the file name (`endpoint`, `vpce`) is only a hint. --api
+      private makes a resource policy without an endpoint guard an error,
+      --api regional drops that finding.
   sigv4x-policy eval [--endpoint FILE] [--resource FILE] [--identity FILE]...
       --resource-arn ARN [--action execute-api:Invoke] [--principal ARN]
       [--role-arn ARN] [--unique-id ID]
@@ -98,29 +102,25 @@ fn parse_kind(text: &str) -> Result<PolicyKind, Failure> {
     }
 }
 
-fn infer_kind(file: &str, policy: &Policy) -> PolicyKind {
-    if policy.statements.iter().all(|s| s.principal.is_none()) {
-        return PolicyKind::Identity;
-    }
-    let name = std::path::Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if name.contains("endpoint") || name.contains("vpce") {
-        PolicyKind::VpcEndpoint
-    } else {
-        PolicyKind::Resource
-    }
-}
-
 fn read_policy(file: &str) -> Result<Policy, Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::Unreadable(format!("{file}: cannot read: {e}")))?;
     Policy::parse(&text).map_err(|e| Failure::Policy(format!("{file}: {e}")))
 }
 
+fn parse_api(text: &str) -> Result<LintOptions, Failure> {
+    match text {
+        "private" => Ok(LintOptions::private_api(true)),
+        "regional" | "edge" => Ok(LintOptions::private_api(false)),
+        other => Err(Failure::Usage(format!(
+            "unknown API type `{other}` (private or regional)"
+        ))),
+    }
+}
+
 fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
     let mut kind = None;
+    let mut options = LintOptions::default();
     let mut files = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -131,6 +131,11 @@ fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
             kind = Some(parse_kind(value)?);
         } else if let Some(value) = arg.strip_prefix("--kind=") {
             kind = Some(parse_kind(value)?);
+        } else if arg == "--api" {
+            let value = iter
+                .next()
+                .ok_or_else(|| Failure::Usage("--api needs a value".to_owned()))?;
+            options = parse_api(value)?;
         } else if arg.starts_with("--") {
             return Err(Failure::Usage(format!("unknown option `{arg}`")));
         } else {
@@ -155,8 +160,8 @@ fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
                 continue;
             }
         };
-        let kind = kind.unwrap_or_else(|| infer_kind(file, &policy));
-        for finding in lint(&policy, kind) {
+        let kind = kind.unwrap_or_else(|| infer_kind(&policy, Some(file)));
+        for finding in lint_with(&policy, kind, options) {
             failed |= finding.severity == Severity::Error;
             println!("{file}: {finding}");
         }

@@ -76,14 +76,6 @@ impl Template {
         Ok(Template::Parts(parts))
     }
 
-    /// Does the value hold a variable (not just escapes)?
-    pub(crate) fn has_variables(&self) -> bool {
-        match self {
-            Template::Plain(_) => false,
-            Template::Parts(parts) => parts.iter().any(|p| matches!(p, Part::Variable { .. })),
-        }
-    }
-
     /// The text before the first `${`, as written.
     pub(crate) fn literal_prefix(&self) -> &str {
         match self {

@@ -48,7 +48,14 @@ fn lint_reports_errors_with_file_severity_and_statement() {
             "Principal": {"AWS": "arn:aws:iam::111122223333::role/name"},
             "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
     );
-    let output = bin().arg("lint").arg(&file).output().unwrap();
+    // The missing endpoint guard is an error for an API known to be
+    // private (it used to be one for every resource policy, which flagged
+    // AWS's own cross-account and IP examples).
+    let output = bin()
+        .args(["lint", "--api", "private"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let prefix = format!("{}: error: [statement Open/0] Principal `arn:aws:iam::111122223333::role/name` has an extra colon", file.display());
@@ -62,26 +69,31 @@ fn lint_reports_errors_with_file_severity_and_statement() {
 
 #[test]
 fn lint_kind_flag_overrides_inference() {
-    // Inferred as an identity policy (no Principal): the shorthand is an error.
+    // The shorthand is understood only by resource policies, so the content
+    // makes this a resource policy, whose missing Principal is the error.
+    // (It used to be inferred as an identity policy from the missing
+    // Principal alone.)
     let file = scratch(
         "shorthand.json",
         r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/*"}}"#,
     );
     let inferred = bin().arg("lint").arg(&file).output().unwrap();
     assert_eq!(inferred.status.code(), Some(1));
-    assert!(stdout(&inferred).contains("shorthand-outside-resource-policy"));
-    // As a resource policy the missing Principal is the error instead.
-    let forced = bin()
-        .args(["lint", "--kind", "resource"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = stdout(&forced);
+    let text = stdout(&inferred);
     assert!(text.contains("missing-principal"), "{text}");
     assert!(
         !text.contains("shorthand-outside-resource-policy"),
         "{text}"
     );
+    // Forced to be an identity policy, the shorthand is the error instead.
+    let forced = bin()
+        .args(["lint", "--kind", "identity"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout(&forced);
+    assert!(text.contains("shorthand-outside-resource-policy"), "{text}");
+    assert!(!text.contains("missing-principal"), "{text}");
 }
 
 #[test]
