@@ -188,6 +188,7 @@ struct Linter<'a> {
     /// substitution only.
     variables: bool,
     policy: &'a Policy,
+    options: LintOptions,
 }
 
 impl Linter<'_> {
@@ -232,6 +233,7 @@ pub fn lint_with(policy: &Policy, kind: PolicyKind, options: LintOptions) -> Vec
         statement: None,
         variables: policy.version == Some(crate::policy::Version::V2012_10_17),
         policy,
+        options,
     };
     for (index, statement) in policy.statements.iter().enumerate() {
         linter.statement = Some((index, statement));
@@ -519,7 +521,10 @@ fn lint_condition(l: &mut Linter<'_>, s: &Statement, c: &Condition) {
             format!("`{key}` is single-valued: {} also holds whenever the key is absent (every caller without it); use the operator without ForAllValues:", op.name),
         );
     }
-    if key.eq_ignore_ascii_case("aws:SourceIp") && kind != PolicyKind::Identity {
+    // A regional API's callers do not come through an endpoint.
+    let through_endpoint = l.options.private_api != Some(false);
+    if key.eq_ignore_ascii_case("aws:SourceIp") && kind != PolicyKind::Identity && through_endpoint
+    {
         l.push(
             Severity::Warning,
             "source-ip-through-endpoint",

@@ -238,7 +238,7 @@ const ID_ALLOW: &str = r#"[{"Sid": "Id", "Effect": "Allow", "Action": "execute-a
 const ID_DENY: &str =
     r#"[{"Sid": "IdDeny", "Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "*"}]"#;
 
-#[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_lines, clippy::vec_init_then_push)]
 fn cases() -> Vec<Case> {
     let mut c = Vec::new();
     // --- Issue #12, item 1: unknown operators are refused, in any case.
