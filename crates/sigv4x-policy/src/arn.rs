@@ -1,7 +1,7 @@
 //! Amazon Resource Names: splitting them into their six parts, checking
 //! their shape, and the `execute-api` forms this crate cares about.
 
-use crate::wildcard::{self, Case};
+use crate::wildcard::{self, Case, Token};
 
 /// The six colon-separated parts of an ARN, borrowed from the text.
 ///
@@ -71,6 +71,14 @@ pub(crate) fn session_role(principal: &str) -> Option<(Arn<'_>, &str)> {
         return None;
     }
     Some((arn, role))
+}
+
+/// An STS assumed-role session ARN split into the parsed ARN, the role
+/// name and the session name.
+pub(crate) fn session_parts(principal: &str) -> Option<(Arn<'_>, &str, &str)> {
+    let (arn, role) = session_role(principal)?;
+    let session = arn.resource.get("assumed-role/".len() + role.len() + 1..)?;
+    Some((arn, role, session))
 }
 
 /// The IAM role ARN a session stands for, as `aws:PrincipalArn` reports it.
@@ -221,6 +229,34 @@ pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
                 && wildcard::matches(p.resource, v.resource, Case::Sensitive)
         }
         _ => wildcard::matches(pattern, value, Case::Sensitive),
+    }
+}
+
+/// [`arn_like`] for a pattern with substituted variables, already split
+/// into tokens (so that literal `*`, `?` and `:` from values stay literal).
+pub(crate) fn arn_like_tokens(pattern: &[Token], value: &str) -> bool {
+    let mut parts: Vec<&[Token]> = Vec::with_capacity(6);
+    let mut rest = pattern;
+    while parts.len() < 5 {
+        let Some(colon) = rest.iter().position(|t| *t == Token::Byte(b':')) else {
+            break;
+        };
+        parts.push(rest.get(..colon).unwrap_or_default());
+        rest = rest.get(colon + 1..).unwrap_or_default();
+    }
+    parts.push(rest);
+    let arn_prefix = [Token::Byte(b'a'), Token::Byte(b'r'), Token::Byte(b'n')];
+    let shaped = parts.len() == 6 && parts.first() == Some(&&arn_prefix[..]);
+    match (shaped, Arn::parse(value)) {
+        (true, Some(v)) => {
+            let wanted = [v.partition, v.service, v.region, v.account, v.resource];
+            parts
+                .iter()
+                .skip(1)
+                .zip(wanted)
+                .all(|(p, v)| wildcard::matches_tokens(p, v, Case::Sensitive))
+        }
+        _ => wildcard::matches_tokens(pattern, value, Case::Sensitive),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::context::RequestContext;
 use crate::date;
 use crate::ip::Cidr;
 use crate::policy::Condition;
+use crate::variable::{Resolved, Template};
 use crate::wildcard::{self, Case};
 
 /// The comparison an operator makes, without its qualifiers.
@@ -77,8 +78,9 @@ pub enum OperatorKind {
     ArnNotLike,
     /// `"true"`: the key is absent; `"false"`: the key is present.
     Null,
-    /// An operator name IAM does not have. Conditions with it never hold;
-    /// the linter reports them (IAM itself refuses such a policy).
+    /// An operator name IAM does not have. [`Operator::parse`] can return
+    /// it, but [`Policy::parse`](crate::Policy::parse) refuses a document
+    /// that uses one, so a parsed policy never holds it.
     Unknown,
 }
 
@@ -213,7 +215,18 @@ pub struct Operator {
 
 impl Operator {
     /// Parse an operator name. Names IAM does not know become
-    /// [`OperatorKind::Unknown`] (kept so that the linter can name them).
+    /// [`OperatorKind::Unknown`]; the policy parser refuses them.
+    ///
+    /// Names are compared exactly, case included. The IAM documentation
+    /// calls only condition *key* names case-insensitive ("Context key names
+    /// are not case-sensitive",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>);
+    /// operator names are the fixed list of
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>
+    /// ("specific allowed values", policy grammar notes), and IAM refuses
+    /// another spelling: `CreateRole` answers `MalformedPolicyDocument:
+    /// Invalid Condition type : stringEquals`
+    /// (quoted in ministryofjustice/modernisation-platform-environments#8893).
     pub fn parse(name: &str) -> Operator {
         let (qualifier, rest) = if let Some(rest) = name.strip_prefix("ForAnyValue:") {
             (Some(SetQualifier::ForAnyValue), rest)
@@ -245,30 +258,67 @@ impl Operator {
     }
 }
 
+/// A known operator name that `name` (an unknown one) resembles: the same
+/// letters in another case, or one `s` more or less (`StringNotEqual`).
+pub(crate) fn suggestion(name: &str) -> Option<&'static str> {
+    let base = name
+        .rsplit(':')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches("IfExists");
+    NAMES.iter().map(|(known, _)| *known).find(|known| {
+        known.eq_ignore_ascii_case(base)
+            || known
+                .strip_suffix('s')
+                .is_some_and(|k| k.eq_ignore_ascii_case(base))
+            || base
+                .strip_suffix('s')
+                .is_some_and(|b| b.eq_ignore_ascii_case(known))
+    })
+}
+
 impl fmt::Display for Operator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)
     }
 }
 
+/// Why a key counts as absent: not in the request at all, or present with
+/// an empty set of values (which every operator reads as absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Absence {
+    /// The request has the key with at least one value.
+    Present,
+    /// The request does not have the key.
+    Absent,
+    /// The request has the key with no values.
+    EmptySet,
+}
+
 /// How one condition came out for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// It holds; `by_absence` when it holds only because the key was absent
-    /// (negated operator, `IfExists`, `ForAllValues`).
-    Holds { by_absence: bool },
-    /// It does not hold; `absent` when the key was absent from the request.
-    Fails { absent: bool },
+    /// It holds; `absence` says whether it holds only because the key was
+    /// absent or empty (negated operator, `IfExists`, `ForAllValues`).
+    Holds { absence: Absence },
+    /// It does not hold; `absence` says whether the key was absent or empty.
+    Fails { absence: Absence },
 }
 
 /// Decide one condition.
 pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
     let op = &condition.operator;
-    let request_values = ctx.values(&condition.key).filter(|v| !v.is_empty());
+    let raw = ctx.values(&condition.key);
+    let absence = match raw {
+        None => Absence::Absent,
+        Some([]) => Absence::EmptySet,
+        Some(_) => Absence::Present,
+    };
+    let request_values = raw.filter(|v| !v.is_empty());
     if op.kind == OperatorKind::Unknown {
-        return Outcome::Fails {
-            absent: request_values.is_none(),
-        };
+        // The parser refuses unknown operators; should one get here, it
+        // never holds.
+        return Outcome::Fails { absence };
     }
     if op.kind == OperatorKind::Null {
         let present = request_values.is_some();
@@ -282,9 +332,11 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
             }
         });
         return if holds {
-            Outcome::Holds { by_absence: false }
+            Outcome::Holds {
+                absence: Absence::Present,
+            }
         } else {
-            Outcome::Fails { absent: !present }
+            Outcome::Fails { absence }
         };
     }
     let Some(request_values) = request_values else {
@@ -295,9 +347,9 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
                 None => op.kind.is_negated(),
             };
         return if holds {
-            Outcome::Holds { by_absence: true }
+            Outcome::Holds { absence }
         } else {
-            Outcome::Fails { absent: true }
+            Outcome::Fails { absence }
         };
     };
     let negated = op.kind.is_negated();
@@ -305,9 +357,9 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
     // some policy value to match; negated ones need none to match.
     let per_value = |request: &str| {
         let any = condition
-            .values
+            .templates
             .iter()
-            .any(|policy| positive_match(op.kind, policy, request));
+            .any(|policy| template_match(op.kind, policy, request, ctx));
         any != negated
     };
     let mut values = request_values.iter().map(String::as_str);
@@ -319,9 +371,39 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
         None => values.any(per_value),
     };
     if holds {
-        Outcome::Holds { by_absence: false }
+        Outcome::Holds { absence }
     } else {
-        Outcome::Fails { absent: false }
+        Outcome::Fails { absence }
+    }
+}
+
+/// The positive comparison for one policy value, after substituting its
+/// variables. A variable whose key is absent (and has no default) makes
+/// the value match nothing: "any attempt to match it fails" (IAM policy
+/// variables, principal key values).
+fn template_match(
+    kind: OperatorKind,
+    policy: &Template,
+    request: &str,
+    ctx: &RequestContext,
+) -> bool {
+    match policy {
+        Template::Plain(policy) => positive_match(kind, policy, request),
+        Template::Parts(_) => policy
+            .resolve(ctx)
+            .is_some_and(|resolved| resolved_match(kind, &resolved, request)),
+    }
+}
+
+/// Wildcard operators read the tokens (escapes and substituted values are
+/// literal there); the others compare the text.
+fn resolved_match(kind: OperatorKind, policy: &Resolved, request: &str) -> bool {
+    match kind {
+        OperatorKind::StringLike | OperatorKind::StringNotLike => {
+            wildcard::matches_tokens(&policy.tokens, request, Case::Sensitive)
+        }
+        _ if kind.is_arn() => arn::arn_like_tokens(&policy.tokens, request),
+        _ => positive_match(kind, &policy.text, request),
     }
 }
 

@@ -10,6 +10,7 @@
 use std::time::SystemTime;
 
 use crate::arn;
+use crate::caller::Caller;
 use crate::date;
 
 /// The facts of one request that policies are evaluated against.
@@ -39,11 +40,13 @@ pub struct RequestContext {
     keys: Vec<(String, Vec<String>)>,
 }
 
-/// The context keys this crate sets from [`RequestContext::with_principal`].
+/// The context keys this crate sets from [`RequestContext::with_caller`].
 const PRINCIPAL_KEYS: &[&str] = &[
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
     "aws:PrincipalType",
+    "aws:userid",
+    "aws:username",
 ];
 
 impl RequestContext {
@@ -57,37 +60,59 @@ impl RequestContext {
         }
     }
 
-    /// The caller: an IAM user or role ARN, an STS assumed-role session
-    /// ARN, or an account root ARN. Also sets `aws:PrincipalArn` (the role
-    /// ARN for a role session, as IAM reports it), `aws:PrincipalAccount`
-    /// and `aws:PrincipalType`.
+    /// The caller, from its ARN alone: an IAM user or role ARN, an STS
+    /// assumed-role session ARN, a federated user or an account root ARN.
+    /// Sets the principal keys as [`with_caller`](Self::with_caller) does;
+    /// a session's ARN does not carry its role's path or unique id, so
+    /// `aws:PrincipalArn` is then `role/NAME` and `aws:userid` is absent:
+    /// use [`Caller`] to give them. Text that is no principal ARN becomes
+    /// the caller as is, with `aws:PrincipalArn` equal to it.
     #[must_use]
-    pub fn with_principal(mut self, arn: impl Into<String>) -> Self {
+    pub fn with_principal(self, arn: impl Into<String>) -> Self {
         let arn = arn.into();
+        match Caller::new(&arn) {
+            Ok(caller) => self.with_caller(&caller),
+            Err(_) => self.with_unknown_principal(arn),
+        }
+    }
+
+    /// The caller, with the principal keys IAM derives from it:
+    /// `aws:PrincipalArn` (a role session's role, path included when the
+    /// caller was built with it), `aws:PrincipalAccount`,
+    /// `aws:PrincipalType`, `aws:username` (IAM users) and `aws:userid`
+    /// (when the unique id is known).
+    #[must_use]
+    pub fn with_caller(mut self, caller: &Caller) -> Self {
         for key in PRINCIPAL_KEYS {
             self.remove(key);
         }
-        let session_role = arn::role_of_session(&arn);
-        let principal_arn = match &session_role {
-            Some((_, role_arn)) => role_arn.clone(),
-            None => arn.clone(),
-        };
-        let kind = if session_role.is_some() {
-            "AssumedRole"
-        } else if arn.ends_with(":root") {
-            "Account"
-        } else if arn.contains(":user/") {
-            "User"
-        } else {
-            "AWSPrincipal"
-        };
+        if let Some(account) = caller.account() {
+            self = self.with_key("aws:PrincipalAccount", account);
+        }
+        self = self
+            .with_key("aws:PrincipalArn", caller.principal_arn())
+            .with_key("aws:PrincipalType", caller.principal_type());
+        if let Some(name) = caller.username() {
+            self = self.with_key("aws:username", name);
+        }
+        if let Some(id) = caller.userid() {
+            self = self.with_key("aws:userid", id);
+        }
+        self.principal = Some(caller.arn().to_owned());
+        self
+    }
+
+    fn with_unknown_principal(mut self, arn: String) -> Self {
+        for key in PRINCIPAL_KEYS {
+            self.remove(key);
+        }
         if let Some(account) = arn::principal_account(&arn) {
             let account = account.to_owned();
             self = self.with_key("aws:PrincipalAccount", account);
         }
         self = self
-            .with_key("aws:PrincipalArn", principal_arn)
-            .with_key("aws:PrincipalType", kind);
+            .with_key("aws:PrincipalArn", arn.as_str())
+            .with_key("aws:PrincipalType", "AWSPrincipal");
         self.principal = Some(arn);
         self
     }

@@ -78,6 +78,8 @@ pub struct Determinant<'p> {
     /// A condition key absent from the request that nonetheless let the
     /// statement apply (negated operator, `…IfExists`, `ForAllValues:`).
     pub absent_key: Option<&'p str>,
+    /// That key was in the request, but with an empty set of values.
+    pub empty_set: bool,
 }
 
 impl fmt::Display for Determinant<'_> {
@@ -89,11 +91,60 @@ impl fmt::Display for Determinant<'_> {
             self.layer.describe(),
             self.policy
         )?;
-        if let Some(key) = self.absent_key {
-            write!(
+        match (self.absent_key, self.empty_set) {
+            (Some(key), false) => write!(
                 f,
                 " (it applied because condition key {key} is absent from the request)"
-            )?;
+            )?,
+            (Some(key), true) => write!(
+                f,
+                " (it applied because condition key {key} has an empty set of values)"
+            )?,
+            (None, _) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Layers a decision did not evaluate, stated so that nobody reads an
+/// answer as covering them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// An endpoint policy was given, but the request carries no
+    /// `aws:SourceVpce`: it did not come through a VPC endpoint, so the
+    /// endpoint policy was not evaluated.
+    pub endpoint_policy_off_path: bool,
+    /// The request came through a VPC endpoint, but no endpoint policy was
+    /// given: the endpoint was taken to have AWS's default full-access
+    /// policy.
+    pub default_endpoint_policy: bool,
+    /// No resource policy was given. API Gateway does not deploy a private
+    /// API without one, so such an API cannot exist; the decision models
+    /// the other layers only.
+    pub no_resource_policy: bool,
+}
+
+impl Skipped {
+    /// Was anything skipped?
+    pub fn any(&self) -> bool {
+        self.endpoint_policy_off_path || self.default_endpoint_policy || self.no_resource_policy
+    }
+}
+
+impl fmt::Display for Skipped {
+    /// `not evaluated: …; …`, or nothing when nothing was skipped.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let notes = [
+            (self.endpoint_policy_off_path, "the VPC endpoint policy (the request carries no aws:SourceVpce, so it did not come through a VPC endpoint)"),
+            (self.default_endpoint_policy, "a VPC endpoint policy (none was given, so the endpoint's default full-access policy applies)"),
+            (self.no_resource_policy, "a resource policy (none was given; API Gateway does not deploy a private API without one)"),
+        ];
+        let mut first = true;
+        for (_, note) in notes.iter().filter(|(on, _)| *on) {
+            f.write_str(if first { "not evaluated: " } else { "; " })?;
+            f.write_str(note)?;
+            first = false;
         }
         Ok(())
     }
@@ -148,6 +199,8 @@ pub struct Decision<'p> {
     pub resource: LayerVerdict<'p>,
     /// What the caller's identity policies said.
     pub identity: LayerVerdict<'p>,
+    /// The layers not evaluated, and why; the reason text ends with them.
+    pub skipped: Skipped,
 }
 
 impl Authorizer {
@@ -204,6 +257,11 @@ impl Authorizer {
             (Some(caller), Some(owner)) => caller != owner,
             _ => false,
         };
+        let skipped = Skipped {
+            endpoint_policy_off_path: self.endpoint.is_some() && !through_endpoint,
+            default_endpoint_policy: self.endpoint.is_none() && through_endpoint,
+            no_resource_policy: self.resource.is_none(),
+        };
         let mut decision = Decision {
             outcome: Outcome::ImplicitDeny,
             layer: PolicyKind::Identity,
@@ -212,6 +270,7 @@ impl Authorizer {
             endpoint,
             resource,
             identity,
+            skipped,
         };
         for (layer, verdict) in [
             (PolicyKind::VpcEndpoint, endpoint),
@@ -271,6 +330,7 @@ fn determinant<'p>(
         policy,
         statement: applied.statement,
         absent_key: applied.absent_key,
+        empty_set: applied.empty_set,
     }
 }
 
@@ -385,6 +445,16 @@ fn write_no_allow(
 
 impl fmt::Display for Decision<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_outcome(f)?;
+        if self.skipped.any() {
+            write!(f, " [{}]", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+impl Decision<'_> {
+    fn write_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.outcome {
             Outcome::ExplicitDeny => match &self.decided_by {
                 Some(d) => write!(f, "explicit deny by {d}"),

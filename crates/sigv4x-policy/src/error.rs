@@ -56,13 +56,45 @@ pub enum ParseError {
         /// What is wrong with it.
         message: String,
     },
-    /// A policy variable (`${…}`): this evaluator does not substitute them,
-    /// and refuses the document rather than compare the text literally.
-    UnsupportedPolicyVariable {
+    /// An object names the same key twice (`Effect` given twice, two
+    /// `StringNotEquals` blocks in one `Condition`). JSON parsers keep one of
+    /// them silently; IAM refuses the document.
+    DuplicateKey {
+        /// The object that repeats the key.
+        path: String,
+        /// The key as written.
+        key: String,
+    },
+    /// A condition operator IAM does not have, such as `StringNotEqual`.
+    /// Operator names are case-sensitive, so `stringequals` is one too.
+    UnknownConditionOperator {
+        /// Where the operator is (its block in `Condition`).
+        path: String,
+        /// The name as written.
+        operator: String,
+        /// A known operator the name resembles, if any.
+        suggestion: Option<&'static str>,
+    },
+    /// One operator block names the same condition key twice, differing
+    /// only in case (`aws:SourceVpce` and `aws:sourcevpce`). Key names ignore
+    /// case, so both would test one key.
+    DuplicateConditionKey {
+        /// The operator block.
+        path: String,
+        /// The first spelling.
+        first: String,
+        /// The second spelling.
+        second: String,
+    },
+    /// A policy variable (`${…}`) that is malformed or placed where IAM does
+    /// not substitute variables.
+    InvalidPolicyVariable {
         /// Where the value is.
         path: String,
         /// The value that holds the variable.
         value: String,
+        /// What is wrong.
+        reason: &'static str,
     },
 }
 
@@ -76,7 +108,10 @@ impl ParseError {
             | ParseError::UnknownElement { path, .. }
             | ParseError::Conflict { path, .. }
             | ParseError::InvalidValue { path, .. }
-            | ParseError::UnsupportedPolicyVariable { path, .. } => Some(path),
+            | ParseError::DuplicateKey { path, .. }
+            | ParseError::UnknownConditionOperator { path, .. }
+            | ParseError::DuplicateConditionKey { path, .. }
+            | ParseError::InvalidPolicyVariable { path, .. } => Some(path),
         }
     }
 }
@@ -110,10 +145,37 @@ impl fmt::Display for ParseError {
                 "at {path}: a statement may have `{first}` or `{second}`, not both"
             ),
             ParseError::InvalidValue { path, message } => write!(f, "at {path}: {message}"),
-            ParseError::UnsupportedPolicyVariable { path, value } => write!(
+            ParseError::DuplicateKey { path, key } => write!(
                 f,
-                "at {path}: `{value}` uses a policy variable, which this evaluator does not substitute"
+                "at {path}: `{key}` appears twice; IAM refuses a document that repeats a key"
             ),
+            ParseError::UnknownConditionOperator {
+                path,
+                operator,
+                suggestion,
+            } => {
+                write!(
+                    f,
+                    "at {path}: `{operator}` is not a condition operator (operator names are case-sensitive)"
+                )?;
+                match suggestion {
+                    Some(known) => write!(f, "; did you mean `{known}`?"),
+                    None => Ok(()),
+                }
+            }
+            ParseError::DuplicateConditionKey {
+                path,
+                first,
+                second,
+            } => write!(
+                f,
+                "at {path}: condition keys `{first}` and `{second}` differ only in case, and key names ignore case: name the key once"
+            ),
+            ParseError::InvalidPolicyVariable {
+                path,
+                value,
+                reason,
+            } => write!(f, "at {path}: policy variable in `{value}`: {reason}"),
         }
     }
 }

@@ -4,12 +4,13 @@
 use std::fmt;
 
 use crate::arn::{self, Arn};
-use crate::condition::{self, Outcome};
+use crate::condition::{self, Absence, Outcome};
 use crate::context::RequestContext;
 use crate::policy::{
     Effect, Policy, PolicyKind, PrincipalClause, PrincipalId, PrincipalType, Principals, Statement,
     ValueClause,
 };
+use crate::variable::{Resolved, Template};
 use crate::wildcard::{self, Case};
 
 /// Which statement of a policy: its index in `Statement` and its `Sid`.
@@ -39,6 +40,8 @@ pub struct AppliedStatement<'p> {
     /// statement apply (through a negated operator, `…IfExists` or
     /// `ForAllValues:`), so that a person can see it.
     pub absent_key: Option<&'p str>,
+    /// That key was in the request, but with an empty set of values.
+    pub empty_set: bool,
 }
 
 /// Why a statement did not apply.
@@ -59,6 +62,9 @@ pub enum Miss<'p> {
         key: &'p str,
         /// The key was absent from the request.
         absent: bool,
+        /// The key was in the request with an empty set of values (which
+        /// operators read as absent).
+        empty_set: bool,
     },
 }
 
@@ -84,9 +90,19 @@ impl fmt::Display for Miss<'_> {
                 operator,
                 key,
                 absent: true,
+                ..
             } => write!(
                 f,
                 "its condition {operator} on {key} does not hold: the key is absent from the request"
+            ),
+            Miss::Condition {
+                operator,
+                key,
+                empty_set: true,
+                ..
+            } => write!(
+                f,
+                "its condition {operator} on {key} does not hold: the key's set of values is empty"
             ),
             Miss::Condition { operator, key, .. } => {
                 write!(f, "its condition {operator} on {key} does not hold")
@@ -126,10 +142,11 @@ impl Policy {
                 sid: statement.sid.as_deref(),
             };
             match statement_applies(statement, kind, ctx) {
-                Ok(absent_key) => {
+                Ok(absent) => {
                     let applied = AppliedStatement {
                         statement: at,
-                        absent_key,
+                        absent_key: absent.map(|(key, _)| key),
+                        empty_set: absent.is_some_and(|(_, empty)| empty),
                     };
                     match statement.effect {
                         Effect::Deny => {
@@ -163,13 +180,14 @@ impl Policy {
     }
 }
 
-/// Does the statement apply? `Ok` with the first absent key that the
-/// conditions let through, or `Err` with the reason it does not.
+/// Does the statement apply? `Ok` with the first absent (or empty, `true`)
+/// key that the conditions let through, or `Err` with the reason it does
+/// not.
 fn statement_applies<'p>(
     statement: &'p Statement,
     kind: PolicyKind,
     ctx: &RequestContext,
-) -> Result<Option<&'p str>, Miss<'p>> {
+) -> Result<Option<(&'p str, bool)>, Miss<'p>> {
     if !principal_covers(statement.principal.as_ref(), kind, ctx) {
         return Err(Miss::Principal);
     }
@@ -178,24 +196,25 @@ fn statement_applies<'p>(
     }) {
         return Err(Miss::Action);
     }
-    if !clause_covers(&statement.resource, |p| {
-        resource_matches(p, kind, ctx.resource())
+    if !templates_cover(&statement.resource, |t| {
+        resource_template_matches(t, kind, ctx)
     }) {
         return Err(Miss::Resource);
     }
     let mut absent_key = None;
     for condition in &statement.conditions {
         match condition::evaluate(condition, ctx) {
-            Outcome::Holds { by_absence } => {
-                if by_absence && absent_key.is_none() {
-                    absent_key = Some(condition.key.as_str());
+            Outcome::Holds { absence } => {
+                if absence != Absence::Present && absent_key.is_none() {
+                    absent_key = Some((condition.key.as_str(), absence == Absence::EmptySet));
                 }
             }
-            Outcome::Fails { absent } => {
+            Outcome::Fails { absence } => {
                 return Err(Miss::Condition {
                     operator: &condition.operator.name,
                     key: &condition.key,
-                    absent,
+                    absent: absence == Absence::Absent,
+                    empty_set: absence == Absence::EmptySet,
                 })
             }
         }
@@ -206,6 +225,38 @@ fn statement_applies<'p>(
 fn clause_covers(clause: &ValueClause, matches: impl Fn(&str) -> bool) -> bool {
     let any = clause.patterns.iter().any(|p| matches(p));
     any != clause.negated
+}
+
+fn templates_cover(clause: &ValueClause, matches: impl Fn(&Template) -> bool) -> bool {
+    let any = clause.templates.iter().any(matches);
+    any != clause.negated
+}
+
+/// A `Resource` pattern, its variables substituted first. A variable whose
+/// key is absent makes the pattern match nothing.
+fn resource_template_matches(template: &Template, kind: PolicyKind, ctx: &RequestContext) -> bool {
+    match template {
+        Template::Plain(pattern) => resource_matches(pattern, kind, ctx.resource()),
+        Template::Parts(_) => template
+            .resolve(ctx)
+            .is_some_and(|resolved| resolved_resource_matches(&resolved, kind, ctx.resource())),
+    }
+}
+
+fn resolved_resource_matches(pattern: &Resolved, kind: PolicyKind, resource: &str) -> bool {
+    const SHORTHAND: &str = "execute-api:";
+    if kind == PolicyKind::Resource && pattern.text.starts_with("execute-api:/") {
+        // The parser allows variables only after a literal `execute-api:/`,
+        // so the first tokens are that text.
+        return match (
+            arn::split_execute_api(resource),
+            pattern.tokens.get(SHORTHAND.len()..),
+        ) {
+            (Some((_, path)), Some(rest)) => wildcard::matches_tokens(rest, path, Case::Sensitive),
+            _ => false,
+        };
+    }
+    wildcard::matches_tokens(&pattern.tokens, resource, Case::Sensitive)
 }
 
 /// Resource patterns: case-sensitive wildcards over the whole ARN; in a

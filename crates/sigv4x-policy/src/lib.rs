@@ -51,9 +51,21 @@
 //!   operators AND-ed. A key absent from the request makes a condition
 //!   false, except that negated operators and `…IfExists` are then true and
 //!   `Null` tests presence; `ForAllValues:` holds on an empty or absent set,
-//!   `ForAnyValue:` does not. Unknown operators never hold.
-//! - Policy variables (`${…}`) are refused at parse time with
-//!   [`ParseError::UnsupportedPolicyVariable`], not compared literally.
+//!   `ForAnyValue:` does not.
+//! - Fail closed: whatever the evaluator would not understand is a
+//!   [`ParseError`] naming its JSON path, never a condition that quietly
+//!   stops applying: unknown or mis-cased operators (operator names are
+//!   case-sensitive), a key repeated in any object (two `StringNotEquals`
+//!   blocks, `Effect` twice), one condition key twice in different case.
+//! - Policy variables (2012-10-17 only; 2008-10-17 keeps `${…}` literal):
+//!   substituted in `Resource` and in string and ARN condition values, with
+//!   defaults (`${aws:username, 'anonymous'}`) and the escapes `${*}`,
+//!   `${?}`, `${$}`; a variable whose key is absent makes its value match
+//!   nothing. Substituted values are literal, never wildcards.
+//! - The caller's keys: `aws:PrincipalArn` (a session's role, with its path
+//!   when the [`Caller`] was given it), `aws:PrincipalAccount`,
+//!   `aws:PrincipalType`, `aws:username` (IAM users), `aws:userid` (with
+//!   the principal's unique id, see [`Caller::with_unique_id`]).
 //! - `aws:ResourceTag/…` is absent unless the caller sets it: API Gateway
 //!   does not document it for `execute-api:Invoke`. A decision that turned
 //!   on an absent key names it ([`Determinant::absent_key`],
@@ -64,6 +76,7 @@
 #![deny(missing_docs)]
 
 mod arn;
+mod caller;
 mod condition;
 mod context;
 mod date;
@@ -71,21 +84,26 @@ mod decision;
 mod error;
 mod evaluate;
 mod ip;
+mod json;
 mod lint;
 mod parse;
 mod policy;
 pub mod reference;
+mod variable;
 mod wildcard;
 
 pub use crate::arn::{is_account_id, Arn};
+pub use crate::caller::{Caller, CallerError};
 pub use crate::condition::{Operator, OperatorKind, SetQualifier};
 pub use crate::context::{execute_api_arn, RequestContext};
-pub use crate::decision::{Authorizer, Decision, Determinant, LayerVerdict, NamedPolicy, Outcome};
+pub use crate::decision::{
+    Authorizer, Decision, Determinant, LayerVerdict, NamedPolicy, Outcome, Skipped,
+};
 pub use crate::error::ParseError;
 pub use crate::evaluate::{
     AppliedStatement, Miss, MissedStatement, PolicyEvaluation, StatementRef,
 };
-pub use crate::lint::{lint, Finding, Severity};
+pub use crate::lint::{infer_kind, lint, lint_with, Finding, LintOptions, Severity};
 pub use crate::policy::{
     Condition, Effect, Policy, PolicyKind, PrincipalClause, PrincipalId, PrincipalType, Principals,
     Statement, ValueClause, Version,

@@ -13,6 +13,32 @@ use crate::policy::{
 };
 use crate::wildcard::{self, Case};
 
+mod guard;
+mod kind;
+
+pub use kind::infer_kind;
+
+/// What the linter knows beyond the document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LintOptions {
+    /// Whether the API the resource policy guards is private: `Some(true)`
+    /// makes a missing endpoint guard an error, `Some(false)` drops that
+    /// finding (regional and edge APIs have no endpoint), `None` (unknown)
+    /// makes it a warning.
+    pub private_api: Option<bool>,
+}
+
+impl LintOptions {
+    /// Options for the resource policy of a private (`true`) or a regional
+    /// or edge-optimized (`false`) API.
+    pub fn private_api(private: bool) -> Self {
+        LintOptions {
+            private_api: Some(private),
+        }
+    }
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -125,6 +151,18 @@ const OTHER_GLOBAL_KEYS: &[&str] = &[
     "execute-api:viaDomainArn",
 ];
 
+/// The global keys that carry several values; every other global key is
+/// single-valued ("Single-valued vs. multivalued context keys").
+const MULTI_VALUED_KEYS: &[&str] = &[
+    "aws:TagKeys",
+    "aws:PrincipalOrgPaths",
+    "aws:CalledVia",
+    "aws:PrincipalServiceNamesList",
+    "aws:SourceOrgPaths",
+    "aws:ResourceOrgPaths",
+    "aws:VpceOrgPaths",
+];
+
 /// The actions of the `execute-api` service.
 const EXECUTE_API_ACTIONS: &[&str] = &[
     "execute-api:Invoke",
@@ -146,6 +184,11 @@ struct Linter<'a> {
     kind: PolicyKind,
     findings: Vec<Finding>,
     statement: Option<(usize, &'a Statement)>,
+    /// 2012-10-17: values may hold policy variables, checked after
+    /// substitution only.
+    variables: bool,
+    policy: &'a Policy,
+    options: LintOptions,
 }
 
 impl Linter<'_> {
@@ -179,10 +222,18 @@ impl Linter<'_> {
 /// # Ok::<(), sigv4x_policy::ParseError>(())
 /// ```
 pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Finding> {
+    lint_with(policy, kind, LintOptions::default())
+}
+
+/// [`lint`], with what is known beyond the document.
+pub fn lint_with(policy: &Policy, kind: PolicyKind, options: LintOptions) -> Vec<Finding> {
     let mut linter = Linter {
         kind,
         findings: Vec::new(),
         statement: None,
+        variables: policy.version == Some(crate::policy::Version::V2012_10_17),
+        policy,
+        options,
     };
     for (index, statement) in policy.statements.iter().enumerate() {
         linter.statement = Some((index, statement));
@@ -212,13 +263,19 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Finding> {
                 .to_owned(),
         );
     }
-    if kind == PolicyKind::Resource {
-        lint_endpoint_deny(&mut linter, policy);
+    if policy.statements.is_empty() {
+        linter.push(
+            Severity::Error,
+            "no-statements",
+            "\"Statement\": [] allows nothing and denies nothing; IAM refuses a policy without statements".to_owned(),
+        );
+    } else if kind == PolicyKind::Resource {
+        guard::lint_endpoint_deny(&mut linter, policy, options);
     }
     linter.findings
 }
 
-fn covers_invoke(clause: &ValueClause) -> bool {
+pub(crate) fn covers_invoke(clause: &ValueClause) -> bool {
     let any = clause
         .patterns
         .iter()
@@ -226,7 +283,7 @@ fn covers_invoke(clause: &ValueClause) -> bool {
     any != clause.negated
 }
 
-fn is_open(principals: &Principals) -> bool {
+pub(crate) fn is_open(principals: &Principals) -> bool {
     match principals {
         Principals::Anyone => true,
         Principals::Listed(ids) => ids
@@ -243,6 +300,9 @@ fn lint_statement(l: &mut Linter<'_>, s: &Statement) {
         lint_condition(l, s, condition);
     }
     lint_impossible_conditions(l, s);
+    if l.kind == PolicyKind::VpcEndpoint {
+        guard::lint_endpoint_constraints(l, s);
+    }
 }
 
 fn lint_principal(l: &mut Linter<'_>, s: &Statement) {
@@ -299,10 +359,15 @@ fn lint_principal(l: &mut Linter<'_>, s: &Statement) {
             }
         }
     }
+    let limited_by_deny =
+        l.policy.statements.iter().any(|d| {
+            d.effect == Effect::Deny && !d.conditions.is_empty() && guard::guard_covers(d, s)
+        });
     if !clause.negated
         && s.effect == Effect::Allow
         && is_open(&clause.principals)
         && s.conditions.is_empty()
+        && !limited_by_deny
     {
         l.push(
             Severity::Warning,
@@ -351,7 +416,7 @@ fn lint_resources(l: &mut Linter<'_>, s: &Statement) {
     let kind = l.kind;
     let patterns = &s.resource.patterns;
     for pattern in patterns {
-        if pattern == "*" {
+        if pattern == "*" || (l.variables && pattern.contains("${")) {
             continue;
         }
         if let Some(path) = pattern.strip_prefix("execute-api:") {
@@ -446,7 +511,20 @@ fn lint_condition(l: &mut Linter<'_>, s: &Statement, c: &Condition) {
             format!("`{key}` is not among the condition keys API Gateway documents for resource policies; expect it to be absent"),
         );
     }
-    if key.eq_ignore_ascii_case("aws:SourceIp") && kind != PolicyKind::Identity {
+    if op.qualifier == Some(SetQualifier::ForAllValues)
+        && (key_in(API_GATEWAY_KEYS, key) || key_in(OTHER_GLOBAL_KEYS, key))
+        && !key_in(MULTI_VALUED_KEYS, key)
+    {
+        l.push(
+            Severity::Warning,
+            "for-all-values-on-single-valued-key",
+            format!("`{key}` is single-valued: {} also holds whenever the key is absent (every caller without it); use the operator without ForAllValues:", op.name),
+        );
+    }
+    // A regional API's callers do not come through an endpoint.
+    let through_endpoint = l.options.private_api != Some(false);
+    if key.eq_ignore_ascii_case("aws:SourceIp") && kind != PolicyKind::Identity && through_endpoint
+    {
         l.push(
             Severity::Warning,
             "source-ip-through-endpoint",
@@ -461,6 +539,10 @@ fn lint_condition(l: &mut Linter<'_>, s: &Statement, c: &Condition) {
 fn lint_condition_value(l: &mut Linter<'_>, c: &Condition, value: &str) {
     let op = &c.operator;
     let key = c.key.as_str();
+    if l.variables && value.contains("${") {
+        // Known only after substitution.
+        return;
+    }
     if let Some(problem) = condition::value_problem(op.kind, value) {
         l.push(
             Severity::Error,
@@ -585,42 +667,4 @@ fn contradiction(a: &Condition, b: &Condition) -> Option<&'static str> {
 
 fn dates(c: &Condition) -> impl Iterator<Item = i64> + '_ {
     c.values.iter().filter_map(|v| date::parse_millis(v))
-}
-
-/// A resource policy of a private API must deny requests that do not come
-/// through the expected endpoint; an allow-only policy is reachable from
-/// every VPC endpoint.
-fn lint_endpoint_deny(l: &mut Linter<'_>, policy: &Policy) {
-    let is_endpoint_key = |c: &Condition| {
-        c.key.eq_ignore_ascii_case("aws:SourceVpce") || c.key.eq_ignore_ascii_case("aws:SourceVpc")
-    };
-    let has_deny = policy.statements.iter().any(|s| {
-        s.effect == Effect::Deny
-            && covers_invoke(&s.action)
-            && s.conditions
-                .iter()
-                .any(|c| is_endpoint_key(c) && c.operator.kind.is_negated())
-    });
-    if has_deny {
-        return;
-    }
-    let allows_scoped = policy.statements.iter().any(|s| {
-        s.effect == Effect::Allow
-            && s.conditions
-                .iter()
-                .any(|c| is_endpoint_key(c) && !c.operator.kind.is_negated())
-    });
-    if allows_scoped {
-        l.push(
-            Severity::Warning,
-            "missing-endpoint-deny",
-            "the allows are scoped to an endpoint, but nothing denies other endpoints: a same-account caller whose identity policy allows execute-api:Invoke still gets in from any VPC endpoint; add a Deny with StringNotEquals on aws:SourceVpce".to_owned(),
-        );
-    } else {
-        l.push(
-            Severity::Error,
-            "missing-endpoint-deny",
-            "no Deny for requests outside the expected VPC endpoint: a private API with an allow-only resource policy is reachable from every VPC endpoint; add a Deny with StringNotEquals on aws:SourceVpce".to_owned(),
-        );
-    }
 }

@@ -1,38 +1,54 @@
 //! `sigv4x-policy`: lint policy files, or decide a request against them.
 //!
 //! ```text
-//! sigv4x-policy lint [--kind endpoint|resource|identity] FILE...
+//! sigv4x-policy lint [--kind endpoint|resource|identity] [--api private|regional] FILE...
 //! sigv4x-policy eval [--endpoint FILE] [--resource FILE] [--identity FILE]...
 //!                    --resource-arn ARN [--action ACTION] [--principal ARN]
+//!                    [--role-arn ARN] [--unique-id ID]
 //!                    [--source-vpce ID] [--source-vpc ID] [--vpc-source-ip IP]
 //!                    [--source-ip IP] [--principal-tag K=V]... [--key K=V]...
+//!                    [--empty-key K]...
 //! ```
+//!
+//! `eval` exits 0 when allowed, 1 when denied, 2 on a command-line mistake
+//! (with the usage text), 3 when a policy file does not parse (its file,
+//! JSON path and reason, without usage text: the command line was right,
+//! the document is not one IAM would accept).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 use std::process::ExitCode;
 
 use sigv4x_policy::{
-    lint, Authorizer, NamedPolicy, Outcome, Policy, PolicyKind, RequestContext, Severity,
+    infer_kind, lint_with, Authorizer, Caller, LintOptions, NamedPolicy, Outcome, Policy,
+    PolicyKind, RequestContext, Severity,
 };
 
 const USAGE: &str = "\
 usage:
-  sigv4x-policy lint [--kind endpoint|resource|identity] FILE...
+  sigv4x-policy lint [--kind endpoint|resource|identity] [--api private|regional] FILE...
       Print findings as `FILE: severity: [statement Sid/index] message (code)`.
-      Exit status 1 when any finding is an error (or a file cannot be read),
-      2 on a usage mistake. Without --kind, a file whose statements name no
-      Principal is an identity policy; one whose name contains `endpoint` or
-      `vpce` is an endpoint policy; any other is a resource policy.
+      Exit status 1 when any finding is an error (or a file cannot be read
+      or parsed), 2 on a usage mistake. Without --kind, the kind is read
+      from the content: the execute-api:/ shorthand or a Deny guarding on
+      aws:SourceVpce makes a resource policy; no Principal an identity
+      policy; the file name (`endpoint`, `vpce`) is only a hint. --api
+      private makes a resource policy without an endpoint guard an error,
+      --api regional drops that finding.
   sigv4x-policy eval [--endpoint FILE] [--resource FILE] [--identity FILE]...
       --resource-arn ARN [--action execute-api:Invoke] [--principal ARN]
+      [--role-arn ARN] [--unique-id ID]
       [--source-vpce vpce-...] [--source-vpc vpc-...] [--vpc-source-ip IP]
       [--source-ip IP] [--secure-transport true|false]
-      [--principal-tag KEY=VALUE]... [--key KEY=VALUE]...
+      [--principal-tag KEY=VALUE]... [--key KEY=VALUE]... [--empty-key KEY]...
       Print the decision and its reason; for a deny, also API Gateway's
       403 message. The request carries aws:CurrentTime (now) and
-      aws:SecureTransport (true unless given). Exit status 0 when allowed,
-      1 when denied, 2 on misuse.
+      aws:SecureTransport (true unless given). --role-arn gives a role
+      session's role with its path (for aws:PrincipalArn), --unique-id the
+      principal's AIDA.../AROA... id (for aws:userid). Repeating --key with
+      one KEY builds a multi-valued key (for ForAnyValue/ForAllValues);
+      --empty-key sets KEY to an empty set. Exit status 0 when allowed,
+      1 when denied, 2 on misuse, 3 when a policy file does not parse.
 ";
 
 fn main() -> ExitCode {
@@ -44,84 +60,108 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        _ => Err(Usage("expected a command: lint or eval".to_owned())),
+        _ => Err(Failure::Usage(
+            "expected a command: lint or eval".to_owned(),
+        )),
     };
     match result {
         Ok(code) => code,
-        Err(Usage(message)) => {
+        Err(Failure::Usage(message)) => {
             eprintln!("sigv4x-policy: {message}\n{USAGE}");
             ExitCode::from(2)
+        }
+        Err(Failure::Unreadable(message)) => {
+            eprintln!("sigv4x-policy: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Policy(message)) => {
+            eprintln!("sigv4x-policy: policy does not parse: {message}");
+            ExitCode::from(3)
         }
     }
 }
 
-/// A mistake in the command line.
-struct Usage(String);
+/// Why a command did not run to its answer.
+enum Failure {
+    /// A mistake in the command line: exit 2, with the usage text.
+    Usage(String),
+    /// A file named on the command line cannot be read: exit 2.
+    Unreadable(String),
+    /// A policy file is not a policy IAM would accept: exit 3.
+    Policy(String),
+}
 
-fn parse_kind(text: &str) -> Result<PolicyKind, Usage> {
+fn parse_kind(text: &str) -> Result<PolicyKind, Failure> {
     match text {
         "endpoint" | "vpce" => Ok(PolicyKind::VpcEndpoint),
         "resource" => Ok(PolicyKind::Resource),
         "identity" => Ok(PolicyKind::Identity),
-        other => Err(Usage(format!(
+        other => Err(Failure::Usage(format!(
             "unknown policy kind `{other}` (endpoint, resource or identity)"
         ))),
     }
 }
 
-fn infer_kind(file: &str, policy: &Policy) -> PolicyKind {
-    if policy.statements.iter().all(|s| s.principal.is_none()) {
-        return PolicyKind::Identity;
-    }
-    let name = std::path::Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if name.contains("endpoint") || name.contains("vpce") {
-        PolicyKind::VpcEndpoint
-    } else {
-        PolicyKind::Resource
+fn read_policy(file: &str) -> Result<Policy, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Unreadable(format!("{file}: cannot read: {e}")))?;
+    Policy::parse(&text).map_err(|e| Failure::Policy(format!("{file}: {e}")))
+}
+
+fn parse_api(text: &str) -> Result<LintOptions, Failure> {
+    match text {
+        "private" => Ok(LintOptions::private_api(true)),
+        "regional" | "edge" => Ok(LintOptions::private_api(false)),
+        other => Err(Failure::Usage(format!(
+            "unknown API type `{other}` (private or regional)"
+        ))),
     }
 }
 
-fn read_policy(file: &str) -> Result<Policy, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
-    Policy::parse(&text).map_err(|e| e.to_string())
-}
-
-fn run_lint(args: &[String]) -> Result<ExitCode, Usage> {
+fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
     let mut kind = None;
+    let mut options = LintOptions::default();
     let mut files = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         if arg == "--kind" {
             let value = iter
                 .next()
-                .ok_or_else(|| Usage("--kind needs a value".to_owned()))?;
+                .ok_or_else(|| Failure::Usage("--kind needs a value".to_owned()))?;
             kind = Some(parse_kind(value)?);
         } else if let Some(value) = arg.strip_prefix("--kind=") {
             kind = Some(parse_kind(value)?);
+        } else if arg == "--api" {
+            let value = iter
+                .next()
+                .ok_or_else(|| Failure::Usage("--api needs a value".to_owned()))?;
+            options = parse_api(value)?;
         } else if arg.starts_with("--") {
-            return Err(Usage(format!("unknown option `{arg}`")));
+            return Err(Failure::Usage(format!("unknown option `{arg}`")));
         } else {
             files.push(arg.as_str());
         }
     }
     if files.is_empty() {
-        return Err(Usage("lint needs at least one FILE".to_owned()));
+        return Err(Failure::Usage("lint needs at least one FILE".to_owned()));
     }
     let mut failed = false;
     for file in files {
         let policy = match read_policy(file) {
             Ok(policy) => policy,
-            Err(message) => {
+            Err(
+                Failure::Policy(message) | Failure::Unreadable(message) | Failure::Usage(message),
+            ) => {
+                let message = message
+                    .strip_prefix(&format!("{file}: "))
+                    .unwrap_or(&message);
                 println!("{file}: error: [policy] {message} (parse-error)");
                 failed = true;
                 continue;
             }
         };
-        let kind = kind.unwrap_or_else(|| infer_kind(file, &policy));
-        for finding in lint(&policy, kind) {
+        let kind = kind.unwrap_or_else(|| infer_kind(&policy, Some(file)));
+        for finding in lint_with(&policy, kind, options) {
             failed |= finding.severity == Severity::Error;
             println!("{file}: {finding}");
         }
@@ -133,68 +173,148 @@ fn run_lint(args: &[String]) -> Result<ExitCode, Usage> {
     })
 }
 
-fn key_value(text: &str, flag: &str) -> Result<(String, String), Usage> {
+fn key_value(text: &str, flag: &str) -> Result<(String, String), Failure> {
     text.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| Usage(format!("{flag} wants KEY=VALUE, got `{text}`")))
+        .ok_or_else(|| Failure::Usage(format!("{flag} wants KEY=VALUE, got `{text}`")))
 }
 
-fn run_eval(args: &[String]) -> Result<ExitCode, Usage> {
-    let mut authorizer = Authorizer::new();
-    let mut action = "execute-api:Invoke".to_owned();
-    let mut resource = None;
-    let mut keys: Vec<(String, String)> = Vec::new();
-    let mut principal = None;
+/// The request keys of the command line: a key given twice gathers both
+/// values (names compare without case, as IAM compares them).
+#[derive(Default)]
+struct Keys(Vec<(String, Vec<String>)>);
+
+impl Keys {
+    fn add(&mut self, key: &str, value: Option<String>) {
+        let index = match self.0.iter().position(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some(i) => i,
+            None => {
+                self.0.push((key.to_owned(), Vec::new()));
+                self.0.len() - 1
+            }
+        };
+        if let (Some(value), Some((_, values))) = (value, self.0.get_mut(index)) {
+            values.push(value);
+        }
+    }
+}
+
+/// What `eval` was asked.
+struct EvalArgs {
+    authorizer: Authorizer,
+    action: String,
+    resource: Option<String>,
+    principal: Option<String>,
+    role_arn: Option<String>,
+    unique_id: Option<String>,
+    keys: Keys,
+}
+
+fn load(file: String, authorizer: Authorizer, kind: PolicyKind) -> Result<Authorizer, Failure> {
+    let named = NamedPolicy::new(file.clone(), read_policy(&file)?);
+    Ok(match kind {
+        PolicyKind::VpcEndpoint => authorizer.with_endpoint_policy(named),
+        PolicyKind::Resource => authorizer.with_resource_policy(named),
+        PolicyKind::Identity => authorizer.with_identity_policy(named),
+    })
+}
+
+fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {
+    let mut parsed = EvalArgs {
+        authorizer: Authorizer::new(),
+        action: "execute-api:Invoke".to_owned(),
+        resource: None,
+        principal: None,
+        role_arn: None,
+        unique_id: None,
+        keys: Keys::default(),
+    };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         let mut value = || {
             iter.next()
                 .cloned()
-                .ok_or_else(|| Usage(format!("{flag} needs a value")))
+                .ok_or_else(|| Failure::Usage(format!("{flag} needs a value")))
         };
-        let load = |file: String, authorizer: Authorizer, kind: PolicyKind| match read_policy(&file)
-        {
-            Ok(policy) => {
-                let named = NamedPolicy::new(file, policy);
-                Ok(match kind {
-                    PolicyKind::VpcEndpoint => authorizer.with_endpoint_policy(named),
-                    PolicyKind::Resource => authorizer.with_resource_policy(named),
-                    PolicyKind::Identity => authorizer.with_identity_policy(named),
-                })
-            }
-            Err(message) => Err(Usage(format!("{file}: {message}"))),
-        };
+        let p = &mut parsed;
         match flag.as_str() {
-            "--endpoint" => authorizer = load(value()?, authorizer, PolicyKind::VpcEndpoint)?,
-            "--resource" => authorizer = load(value()?, authorizer, PolicyKind::Resource)?,
-            "--identity" => authorizer = load(value()?, authorizer, PolicyKind::Identity)?,
-            "--resource-arn" => resource = Some(value()?),
-            "--action" => action = value()?,
-            "--principal" => principal = Some(value()?),
-            "--source-vpce" => keys.push(("aws:SourceVpce".to_owned(), value()?)),
-            "--source-vpc" => keys.push(("aws:SourceVpc".to_owned(), value()?)),
-            "--vpc-source-ip" => keys.push(("aws:VpcSourceIp".to_owned(), value()?)),
-            "--source-ip" => keys.push(("aws:SourceIp".to_owned(), value()?)),
-            "--secure-transport" => keys.push(("aws:SecureTransport".to_owned(), value()?)),
+            "--endpoint" => {
+                p.authorizer = load(value()?, p.authorizer.clone(), PolicyKind::VpcEndpoint)?
+            }
+            "--resource" => {
+                p.authorizer = load(value()?, p.authorizer.clone(), PolicyKind::Resource)?
+            }
+            "--identity" => {
+                p.authorizer = load(value()?, p.authorizer.clone(), PolicyKind::Identity)?
+            }
+            "--resource-arn" => p.resource = Some(value()?),
+            "--action" => p.action = value()?,
+            "--principal" => p.principal = Some(value()?),
+            "--role-arn" => p.role_arn = Some(value()?),
+            "--unique-id" => p.unique_id = Some(value()?),
+            "--source-vpce" => p.keys.add("aws:SourceVpce", Some(value()?)),
+            "--source-vpc" => p.keys.add("aws:SourceVpc", Some(value()?)),
+            "--vpc-source-ip" => p.keys.add("aws:VpcSourceIp", Some(value()?)),
+            "--source-ip" => p.keys.add("aws:SourceIp", Some(value()?)),
+            "--secure-transport" => p.keys.add("aws:SecureTransport", Some(value()?)),
             "--principal-tag" => {
                 let (k, v) = key_value(&value()?, flag)?;
-                keys.push((format!("aws:PrincipalTag/{k}"), v));
+                p.keys.add(&format!("aws:PrincipalTag/{k}"), Some(v));
             }
-            "--key" => keys.push(key_value(&value()?, flag)?),
-            other => return Err(Usage(format!("unknown option `{other}`"))),
+            "--key" => {
+                let (k, v) = key_value(&value()?, flag)?;
+                p.keys.add(&k, Some(v));
+            }
+            "--empty-key" => p.keys.add(&value()?, None),
+            other => return Err(Failure::Usage(format!("unknown option `{other}`"))),
         }
     }
-    let resource = resource.ok_or_else(|| Usage("eval needs --resource-arn".to_owned()))?;
-    let mut ctx = RequestContext::new(action, resource)
+    Ok(parsed)
+}
+
+/// The caller the flags describe, if any.
+fn caller(args: &EvalArgs) -> Result<Option<Caller>, Failure> {
+    let Some(principal) = &args.principal else {
+        if args.role_arn.is_some() || args.unique_id.is_some() {
+            return Err(Failure::Usage(
+                "--role-arn and --unique-id describe the --principal".to_owned(),
+            ));
+        }
+        return Ok(None);
+    };
+    let misuse = |e: sigv4x_policy::CallerError| Failure::Usage(e.to_string());
+    if args.role_arn.is_none() && args.unique_id.is_none() {
+        // Any text is accepted as a principal, as the library does.
+        return Ok(None);
+    }
+    let mut caller = Caller::new(principal).map_err(misuse)?;
+    if let Some(role) = &args.role_arn {
+        caller = caller.with_role_arn(role).map_err(misuse)?;
+    }
+    if let Some(id) = &args.unique_id {
+        caller = caller.with_unique_id(id).map_err(misuse)?;
+    }
+    Ok(Some(caller))
+}
+
+fn run_eval(args: &[String]) -> Result<ExitCode, Failure> {
+    let parsed = parse_eval_args(args)?;
+    let resource = parsed
+        .resource
+        .clone()
+        .ok_or_else(|| Failure::Usage("eval needs --resource-arn".to_owned()))?;
+    let mut ctx = RequestContext::new(parsed.action.clone(), resource)
         .with_current_time(std::time::SystemTime::now())
         .with_secure_transport(true);
-    if let Some(principal) = principal {
-        ctx = ctx.with_principal(principal);
+    match (caller(&parsed)?, &parsed.principal) {
+        (Some(caller), _) => ctx = ctx.with_caller(&caller),
+        (None, Some(principal)) => ctx = ctx.with_principal(principal.as_str()),
+        (None, None) => {}
     }
-    for (key, value) in keys {
-        ctx = ctx.with_key(&key, value);
+    for (key, values) in &parsed.keys.0 {
+        ctx = ctx.with_values(key, values.iter().cloned());
     }
-    let decision = authorizer.decide(&ctx);
+    let decision = parsed.authorizer.decide(&ctx);
     let label = match decision.outcome {
         Outcome::Allow => "ALLOW",
         Outcome::ExplicitDeny => "EXPLICIT DENY",

@@ -1,38 +1,20 @@
 //! Reading policy JSON into the model, with the JSON path of every problem.
+//!
+//! Fail closed: whatever the evaluator would not understand (an unknown
+//! operator, a repeated key, a malformed variable) is refused here, so that
+//! no condition quietly stops applying.
 
 use serde_json::{Map, Value};
 
-use crate::condition::Operator;
+use crate::arn::Arn;
+use crate::condition::{self, Operator, OperatorKind};
 use crate::error::ParseError;
+use crate::json::{self, Path, ReadError};
 use crate::policy::{
     Condition, Effect, Policy, PrincipalClause, PrincipalId, PrincipalType, Principals, Statement,
     ValueClause, Version,
 };
-
-/// A JSON path under construction, e.g. `$.Statement[0].Condition`.
-#[derive(Debug, Clone)]
-struct Path(String);
-
-impl Path {
-    fn root() -> Self {
-        Path("$".to_owned())
-    }
-
-    fn field(&self, name: &str) -> Path {
-        let plain =
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if plain {
-            Path(format!("{}.{name}", self.0))
-        } else {
-            // serde_json escapes quotes and control characters for us.
-            Path(format!("{}[{}]", self.0, Value::from(name)))
-        }
-    }
-
-    fn index(&self, i: usize) -> Path {
-        Path(format!("{}[{i}]", self.0))
-    }
-}
+use crate::variable::Template;
 
 fn type_name(value: &Value) -> &'static str {
     match value {
@@ -61,10 +43,13 @@ fn invalid(path: &Path, message: String) -> ParseError {
 }
 
 pub(crate) fn parse_policy(text: &str) -> Result<Policy, ParseError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    let value = json::from_str(text).map_err(|e| match e {
+        ReadError::Syntax(e) => ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        },
+        ReadError::Duplicate { path, key } => ParseError::DuplicateKey { path, key },
     })?;
     policy_from_value(&value)
 }
@@ -208,13 +193,16 @@ fn parse_statement(
     let principal = match one_of(map, path, "Principal", "NotPrincipal")? {
         Some((negated, name, v)) => Some(PrincipalClause {
             negated,
-            principals: parse_principals(v, &path.field(name))?,
+            principals: parse_principals(v, &path.field(name), variables)?,
         }),
         None => None,
     };
     let action = match one_of(map, path, "Action", "NotAction")? {
         Some((negated, name, v)) => {
-            ValueClause::new(negated, string_list(v, &path.field(name), false)?)
+            let patterns = string_list(v, &path.field(name))?;
+            no_variables(&patterns, &path.field(name), v.is_array(), variables)?;
+            let templates = patterns.iter().cloned().map(Template::Plain).collect();
+            ValueClause::new(negated, patterns, templates)
         }
         None => {
             return Err(ParseError::MissingElement {
@@ -225,7 +213,10 @@ fn parse_statement(
     };
     let resource = match one_of(map, path, "Resource", "NotResource")? {
         Some((negated, name, v)) => {
-            ValueClause::new(negated, string_list(v, &path.field(name), variables)?)
+            let path = path.field(name);
+            let patterns = string_list(v, &path)?;
+            let templates = resource_templates(&patterns, &path, v.is_array(), variables)?;
+            ValueClause::new(negated, patterns, templates)
         }
         None => {
             return Err(ParseError::MissingElement {
@@ -248,23 +239,69 @@ fn parse_statement(
     })
 }
 
-fn check_variable(text: &str, path: &Path, variables: bool) -> Result<(), ParseError> {
-    if variables && text.contains("${") {
-        return Err(ParseError::UnsupportedPolicyVariable {
-            path: path.0.clone(),
-            value: text.to_owned(),
-        });
+/// In a 2012-10-17 policy, `${` outside `Resource` and condition values
+/// would be a variable IAM does not substitute there: refuse it rather than
+/// compare it as text that never matches.
+fn no_variables(
+    values: &[String],
+    path: &Path,
+    array: bool,
+    variables: bool,
+) -> Result<(), ParseError> {
+    match values.iter().enumerate().find(|(_, v)| variables && v.contains("${")) {
+        Some((i, value)) => Err(ParseError::InvalidPolicyVariable {
+            path: item_path(path, array, i).0,
+            value: value.clone(),
+            reason: "IAM substitutes policy variables only in Resource and in string and ARN condition values",
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// `Resource` patterns, read for evaluation. A variable may stand only in
+/// the resource part of an ARN, after the fifth colon (or in the path of
+/// the `execute-api:/…` shorthand, which stands for that part).
+fn resource_templates(
+    patterns: &[String],
+    path: &Path,
+    array: bool,
+    variables: bool,
+) -> Result<Vec<Template>, ParseError> {
+    let mut templates = Vec::with_capacity(patterns.len());
+    for (i, pattern) in patterns.iter().enumerate() {
+        let invalid = |reason| ParseError::InvalidPolicyVariable {
+            path: item_path(path, array, i).0,
+            value: pattern.clone(),
+            reason,
+        };
+        let template = Template::parse(pattern, variables).map_err(invalid)?;
+        let prefix = template.literal_prefix();
+        let placed = matches!(template, Template::Plain(_))
+            || prefix.starts_with("execute-api:/")
+            || Arn::parse(prefix).is_some();
+        if !placed {
+            return Err(invalid(
+                "in Resource a variable may stand only in the resource part of an ARN, after the fifth colon",
+            ));
+        }
+        templates.push(template);
+    }
+    Ok(templates)
+}
+
+/// The path of item `i` of a value that is a list or a single string.
+fn item_path(path: &Path, array: bool, i: usize) -> Path {
+    if array {
+        path.index(i)
+    } else {
+        path.clone()
+    }
 }
 
 /// A string or a non-empty array of strings.
-fn string_list(value: &Value, path: &Path, variables: bool) -> Result<Vec<String>, ParseError> {
+fn string_list(value: &Value, path: &Path) -> Result<Vec<String>, ParseError> {
     match value {
-        Value::String(s) => {
-            check_variable(s, path, variables)?;
-            Ok(vec![s.clone()])
-        }
+        Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) if items.is_empty() => {
             Err(invalid(path, "an empty list matches nothing".to_owned()))
         }
@@ -276,7 +313,6 @@ fn string_list(value: &Value, path: &Path, variables: bool) -> Result<Vec<String
                 let s = item
                     .as_str()
                     .ok_or_else(|| wrong(&path, "a string", item))?;
-                check_variable(s, &path, variables)?;
                 Ok(s.to_owned())
             })
             .collect(),
@@ -284,7 +320,7 @@ fn string_list(value: &Value, path: &Path, variables: bool) -> Result<Vec<String
     }
 }
 
-fn parse_principals(value: &Value, path: &Path) -> Result<Principals, ParseError> {
+fn parse_principals(value: &Value, path: &Path, variables: bool) -> Result<Principals, ParseError> {
     match value {
         Value::String(s) if s == "*" => Ok(Principals::Anyone),
         Value::String(s) => Err(invalid(
@@ -313,7 +349,9 @@ fn parse_principals(value: &Value, path: &Path) -> Result<Principals, ParseError
                         })
                     }
                 };
-                for value in string_list(v, &kind_path, false)? {
+                let values = string_list(v, &kind_path)?;
+                no_variables(&values, &kind_path, v.is_array(), variables)?;
+                for value in values {
                     listed.push(PrincipalId { kind, value });
                 }
             }
@@ -334,6 +372,14 @@ fn parse_conditions(
     let mut conditions = Vec::new();
     for (operator_name, block) in operators {
         let op_path = path.field(operator_name);
+        let operator = Operator::parse(operator_name);
+        if operator.kind == OperatorKind::Unknown {
+            return Err(ParseError::UnknownConditionOperator {
+                path: op_path.0,
+                operator: operator_name.clone(),
+                suggestion: condition::suggestion(operator_name),
+            });
+        }
         let keys = block
             .as_object()
             .ok_or_else(|| wrong(&op_path, "an object of condition keys", block))?;
@@ -343,34 +389,81 @@ fn parse_conditions(
                 "a condition operator needs at least one key".to_owned(),
             ));
         }
-        for (key, values) in keys {
+        check_key_case(keys, &op_path)?;
+        for (key, value) in keys {
             let key_path = op_path.field(key);
+            let values = condition_values(value, &key_path)?;
+            let array = value.is_array();
+            let templates = condition_templates(&operator, &values, &key_path, array, variables)?;
             conditions.push(Condition {
-                operator: Operator::parse(operator_name),
+                operator: operator.clone(),
                 key: key.clone(),
-                values: condition_values(values, &key_path, variables)?,
+                values,
+                templates,
             });
         }
     }
     Ok(conditions)
 }
 
-fn condition_value(value: &Value, path: &Path, variables: bool) -> Result<String, ParseError> {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => return Err(wrong(path, "a string, number or boolean", other)),
-    };
-    check_variable(&text, path, variables)?;
-    Ok(text)
+/// Key names ignore case, so `aws:SourceVpce` and `aws:sourcevpce` in one
+/// block would test one key twice (IAM Access Analyzer: "Duplicate keys with
+/// different case").
+fn check_key_case(keys: &Map<String, Value>, path: &Path) -> Result<(), ParseError> {
+    for (i, first) in keys.keys().enumerate() {
+        if let Some(second) = keys
+            .keys()
+            .skip(i + 1)
+            .find(|k| k.eq_ignore_ascii_case(first))
+        {
+            return Err(ParseError::DuplicateConditionKey {
+                path: path.0.clone(),
+                first: first.clone(),
+                second: second.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
-fn condition_values(
-    value: &Value,
+/// Condition values, read for evaluation. Variables are substituted only
+/// for string and ARN operators.
+fn condition_templates(
+    operator: &Operator,
+    values: &[String],
     path: &Path,
+    array: bool,
     variables: bool,
-) -> Result<Vec<String>, ParseError> {
+) -> Result<Vec<Template>, ParseError> {
+    let substitutes = operator.kind.is_string() || operator.kind.is_arn();
+    let mut templates = Vec::with_capacity(values.len());
+    for (i, value) in values.iter().enumerate() {
+        let invalid = |reason| ParseError::InvalidPolicyVariable {
+            path: item_path(path, array, i).0,
+            value: value.clone(),
+            reason,
+        };
+        let template = Template::parse(value, variables).map_err(invalid)?;
+        if !substitutes && !matches!(template, Template::Plain(_)) {
+            return Err(invalid(
+                "IAM substitutes policy variables only in string and ARN conditions",
+            ));
+        }
+        templates.push(template);
+    }
+    Ok(templates)
+}
+
+fn condition_value(value: &Value, path: &Path) -> Result<String, ParseError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(wrong(path, "a string, number or boolean", other)),
+    }
+}
+
+fn condition_values(value: &Value, path: &Path) -> Result<Vec<String>, ParseError> {
     match value {
         Value::Array(items) if items.is_empty() => Err(invalid(
             path,
@@ -379,8 +472,8 @@ fn condition_values(
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| condition_value(item, &path.index(i), variables))
+            .map(|(i, item)| condition_value(item, &path.index(i)))
             .collect(),
-        other => Ok(vec![condition_value(other, path, variables)?]),
+        other => Ok(vec![condition_value(other, path)?]),
     }
 }

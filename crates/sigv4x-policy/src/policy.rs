@@ -5,6 +5,7 @@
 //! [`Policy::parse`].
 
 use crate::condition::Operator;
+use crate::variable::Template;
 
 /// The kind of policy, which is also the layer of the private-API pattern
 /// it guards. Evaluation and linting depend on it: only resource policies
@@ -97,13 +98,20 @@ pub struct ValueClause {
     /// `true` for the `Not…` form: the statement covers everything *except*
     /// what the patterns match.
     pub negated: bool,
-    /// The patterns, `*` and `?` wildcards allowed.
+    /// The patterns as written, `*` and `?` wildcards allowed (and, in
+    /// 2012-10-17 `Resource`, policy variables).
     pub patterns: Vec<String>,
+    /// The same patterns, read for evaluation; evaluation reads only these.
+    pub(crate) templates: Vec<Template>,
 }
 
 impl ValueClause {
-    pub(crate) fn new(negated: bool, patterns: Vec<String>) -> Self {
-        ValueClause { negated, patterns }
+    pub(crate) fn new(negated: bool, patterns: Vec<String>, templates: Vec<Template>) -> Self {
+        ValueClause {
+            negated,
+            patterns,
+            templates,
+        }
     }
 }
 
@@ -158,6 +166,10 @@ pub struct Condition {
     pub operator: Operator,
     /// The condition key as written (matching ignores its case).
     pub key: String,
-    /// The values, numbers and booleans turned into their JSON text.
+    /// The values as written, numbers and booleans turned into their JSON
+    /// text.
     pub values: Vec<String>,
+    /// The same values, read for evaluation (policy variables parsed);
+    /// evaluation reads only these.
+    pub(crate) templates: Vec<Template>,
 }

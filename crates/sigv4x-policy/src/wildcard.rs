@@ -28,32 +28,81 @@ fn same_byte(a: u8, b: u8, case: Case) -> bool {
     }
 }
 
+/// One element of a pattern: a literal byte or a wildcard. Patterns built
+/// from policy variables need this form, because a `*` that comes from
+/// `${*}` (or from a substituted value) is a literal asterisk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// This byte, literally.
+    Byte(u8),
+    /// `*`: any run of characters.
+    AnyRun,
+    /// `?`: exactly one character.
+    AnyOne,
+}
+
+/// The tokens of a pattern as written, where `*` and `?` are wildcards.
+pub(crate) fn push_pattern(pattern: &str, out: &mut Vec<Token>) {
+    out.extend(pattern.bytes().map(|b| match b {
+        b'*' => Token::AnyRun,
+        b'?' => Token::AnyOne,
+        other => Token::Byte(other),
+    }));
+}
+
+/// The tokens of literal text, where `*` and `?` are plain characters.
+pub(crate) fn push_literal(text: &str, out: &mut Vec<Token>) {
+    out.extend(text.bytes().map(Token::Byte));
+}
+
 /// Does `text` match `pattern` in full?
 ///
 /// Runs in O(len(pattern) * len(text)) at worst, with the classic
 /// single-backtrack-point algorithm, so a hostile pattern cannot blow up.
 pub(crate) fn matches(pattern: &str, text: &str, case: Case) -> bool {
     let p = pattern.as_bytes();
+    matches_with(
+        p.len(),
+        |i| match p.get(i).copied() {
+            Some(b'*') => Some(Token::AnyRun),
+            Some(b'?') => Some(Token::AnyOne),
+            other => other.map(Token::Byte),
+        },
+        text,
+        case,
+    )
+}
+
+/// [`matches`] for a pattern already split into tokens.
+pub(crate) fn matches_tokens(pattern: &[Token], text: &str, case: Case) -> bool {
+    matches_with(pattern.len(), |i| pattern.get(i).copied(), text, case)
+}
+
+fn matches_with(
+    len: usize,
+    token: impl Fn(usize) -> Option<Token>,
+    text: &str,
+    case: Case,
+) -> bool {
     let t = text.as_bytes();
     let (mut pi, mut ti) = (0usize, 0usize);
     // Where to resume after the last `*`: pattern index after the star, and
     // the text index the star currently extends to.
     let mut resume: Option<(usize, usize)> = None;
     while ti < t.len() {
-        let pc = p.get(pi).copied();
         let tc = t.get(ti).copied().unwrap_or(0);
-        match pc {
-            Some(b'*') => {
+        match token(pi) {
+            Some(Token::AnyRun) => {
                 pi += 1;
                 resume = Some((pi, ti));
                 continue;
             }
-            Some(b'?') => {
+            Some(Token::AnyOne) => {
                 pi += 1;
                 ti += char_len(tc);
                 continue;
             }
-            Some(c) if same_byte(c, tc, case) => {
+            Some(Token::Byte(c)) if same_byte(c, tc, case) => {
                 pi += 1;
                 ti += 1;
                 continue;
@@ -74,8 +123,7 @@ pub(crate) fn matches(pattern: &str, text: &str, case: Case) -> bool {
     if ti > t.len() {
         return false;
     }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+    (pi..len).all(|i| token(i) == Some(Token::AnyRun))
 }
 
 /// Does the pattern contain a wildcard character?
@@ -124,6 +172,25 @@ mod tests {
                 "pattern {pattern:?} text {text:?} {case:?}"
             );
         }
+    }
+
+    #[test]
+    fn tokens_agree_with_text_patterns_and_keep_literals_literal() {
+        for (pattern, text) in [("a*c", "abbc"), ("a?c", "abc"), ("*", ""), ("a*", "b")] {
+            let mut tokens = Vec::new();
+            push_pattern(pattern, &mut tokens);
+            for case in [Case::Sensitive, Case::Insensitive] {
+                assert_eq!(
+                    matches_tokens(&tokens, text, case),
+                    matches(pattern, text, case),
+                    "{pattern} {text}"
+                );
+            }
+        }
+        let mut literal = Vec::new();
+        push_literal("a*", &mut literal);
+        assert!(matches_tokens(&literal, "a*", Case::Sensitive));
+        assert!(!matches_tokens(&literal, "ab", Case::Sensitive));
     }
 
     #[test]

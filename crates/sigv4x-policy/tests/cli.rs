@@ -48,7 +48,14 @@ fn lint_reports_errors_with_file_severity_and_statement() {
             "Principal": {"AWS": "arn:aws:iam::111122223333::role/name"},
             "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
     );
-    let output = bin().arg("lint").arg(&file).output().unwrap();
+    // The missing endpoint guard is an error for an API known to be
+    // private (it used to be one for every resource policy, which flagged
+    // AWS's own cross-account and IP examples).
+    let output = bin()
+        .args(["lint", "--api", "private"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let prefix = format!("{}: error: [statement Open/0] Principal `arn:aws:iam::111122223333::role/name` has an extra colon", file.display());
@@ -62,26 +69,31 @@ fn lint_reports_errors_with_file_severity_and_statement() {
 
 #[test]
 fn lint_kind_flag_overrides_inference() {
-    // Inferred as an identity policy (no Principal): the shorthand is an error.
+    // The shorthand is understood only by resource policies, so the content
+    // makes this a resource policy, whose missing Principal is the error.
+    // (It used to be inferred as an identity policy from the missing
+    // Principal alone.)
     let file = scratch(
         "shorthand.json",
         r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/*"}}"#,
     );
     let inferred = bin().arg("lint").arg(&file).output().unwrap();
     assert_eq!(inferred.status.code(), Some(1));
-    assert!(stdout(&inferred).contains("shorthand-outside-resource-policy"));
-    // As a resource policy the missing Principal is the error instead.
-    let forced = bin()
-        .args(["lint", "--kind", "resource"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = stdout(&forced);
+    let text = stdout(&inferred);
     assert!(text.contains("missing-principal"), "{text}");
     assert!(
         !text.contains("shorthand-outside-resource-policy"),
         "{text}"
     );
+    // Forced to be an identity policy, the shorthand is the error instead.
+    let forced = bin()
+        .args(["lint", "--kind", "identity"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout(&forced);
+    assert!(text.contains("shorthand-outside-resource-policy"), "{text}");
+    assert!(!text.contains("missing-principal"), "{text}");
 }
 
 #[test]
@@ -158,4 +170,158 @@ fn eval_allows_the_intended_call_and_denies_another_endpoint() {
         text.contains("403 AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/orders-lambda-role/orders-function is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders with an explicit deny"),
         "{text}"
     );
+}
+
+#[test]
+fn a_policy_that_does_not_parse_exits_three_with_its_path_and_no_usage() {
+    let broken = scratch(
+        "typo-operator.json",
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": {"StringNotEqual": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}}}"#,
+    );
+    let output = bin()
+        .args(["eval", "--resource"])
+        .arg(&broken)
+        .args([
+            "--resource-arn",
+            "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains(
+            "at $.Statement.Condition.StringNotEqual: `StringNotEqual` is not a condition operator"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(&broken.display().to_string()), "{err}");
+    assert!(!err.contains("usage:"), "{err}");
+    assert!(stdout(&output).is_empty());
+}
+
+/// A resource policy that allows everyone whose tags are all `orders-*`
+/// values, and denies one named session.
+fn tag_policy(name: &str) -> PathBuf {
+    scratch(
+        name,
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "OnlyOrders", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+             "Condition": {"ForAllValues:StringLike": {"aws:TagKeys": "orders-*"}}},
+            {"Sid": "NotS2", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+             "Condition": {"StringLike": {"aws:userid": "*:s2"}}}]}"#,
+    )
+}
+
+fn eval_tags(name: &str, extra: &[&str]) -> Output {
+    bin()
+        .args(["eval", "--resource"])
+        .arg(tag_policy(name))
+        .args([
+            "--resource-arn",
+            "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/x",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn repeated_keys_build_a_set_and_an_empty_set_is_named_as_such() {
+    let all = eval_tags(
+        "sets.json",
+        &[
+            "--key",
+            "aws:TagKeys=orders-a",
+            "--key",
+            "aws:TagKeys=orders-b",
+        ],
+    );
+    assert_eq!(all.status.code(), Some(0), "{}", stdout(&all));
+    // The second value is not an orders-* tag: with one value kept (the old
+    // behaviour) this would have been allowed.
+    let mixed = eval_tags(
+        "sets.json",
+        &[
+            "--key",
+            "aws:TagKeys=orders-a",
+            "--key",
+            "AWS:tagkeys=billing",
+        ],
+    );
+    assert_eq!(mixed.status.code(), Some(1), "{}", stdout(&mixed));
+    let empty = eval_tags("sets.json", &["--empty-key", "aws:TagKeys"]);
+    assert_eq!(empty.status.code(), Some(0), "{}", stdout(&empty));
+    assert!(
+        stdout(&empty).contains("aws:TagKeys has an empty set of values"),
+        "{}",
+        stdout(&empty)
+    );
+}
+
+#[test]
+fn unique_id_and_role_path_reach_the_keys() {
+    let session = "arn:aws:sts::444455556666:assumed-role/app-role/s2";
+    let denied = eval_tags(
+        "ids.json",
+        &[
+            "--principal",
+            session,
+            "--unique-id",
+            "AROAEXAMPLEID1234567",
+        ],
+    );
+    assert_eq!(denied.status.code(), Some(1), "{}", stdout(&denied));
+    assert!(
+        stdout(&denied).contains("Sid \"NotS2\""),
+        "{}",
+        stdout(&denied)
+    );
+    let other = eval_tags(
+        "ids.json",
+        &[
+            "--principal",
+            "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+            "--role-arn",
+            "arn:aws:iam::444455556666:role/svc/app-role",
+            "--unique-id",
+            "AROAEXAMPLEID1234567",
+        ],
+    );
+    assert_eq!(other.status.code(), Some(0), "{}", stdout(&other));
+    let wrong_role = eval_tags(
+        "ids.json",
+        &[
+            "--principal",
+            session,
+            "--role-arn",
+            "arn:aws:iam::444455556666:role/other",
+        ],
+    );
+    assert_eq!(wrong_role.status.code(), Some(2));
+}
+
+#[test]
+fn skipped_layers_are_stated() {
+    let output = bin()
+        .arg("eval")
+        .args(["--endpoint", &reference("vpce-endpoint-policy.json")])
+        .args(["--identity", &reference("caller-identity-policy.json")])
+        .args([
+            "--principal",
+            "arn:aws:sts::444455556666:assumed-role/orders-lambda-role/orders-function",
+            "--resource-arn",
+            "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "not evaluated: the VPC endpoint policy (the request carries no aws:SourceVpce"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("a resource policy (none was given; API Gateway does not deploy a private API without one)"), "{text}");
 }

@@ -424,23 +424,29 @@ fn condition_operators_and_absent_keys() {
             r#"{"ForAnyValue:StringLike": {"aws:TagKeys": ["cost-*"]}}"#,
             Says::Allow,
         ),
-        // Unknown operators never hold.
-        (
-            "unknown operator",
-            r#"{"StringEqual": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}"#,
-            Says::Nothing,
-        ),
-        (
-            "NullIfExists is no operator",
-            r#"{"NullIfExists": {"aws:SourceVpc": "true"}}"#,
-            Says::Nothing,
-        ),
     ];
     for (name, condition, want) in rows {
         assert_eq!(
             says(&cond(condition), PolicyKind::Identity, &ctx),
             *want,
             "{name}: {condition}"
+        );
+    }
+}
+
+/// These conditions used to be kept and never hold, which in a Deny guard
+/// let the call in. IAM refuses the policy; so does the parser now.
+#[test]
+fn unknown_operators_are_refused_not_ignored() {
+    for condition in [
+        r#"{"StringEqual": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}"#,
+        r#"{"NullIfExists": {"aws:SourceVpc": "true"}}"#,
+        r#"{"stringequals": {"aws:SourceVpc": "vpc-1"}}"#,
+    ] {
+        let err = Policy::parse(&cond(condition)).expect_err(condition);
+        assert!(
+            err.to_string().contains("is not a condition operator"),
+            "{err}"
         );
     }
 }
@@ -776,7 +782,8 @@ fn the_closest_allow_explains_an_implicit_deny() {
         Miss::Condition {
             operator: "StringEquals",
             key: "aws:ResourceTag/Project",
-            absent: true
+            absent: true,
+            empty_set: false,
         }
     );
 }

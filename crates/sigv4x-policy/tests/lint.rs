@@ -4,7 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use sigv4x_policy::{lint, Finding, Policy, PolicyKind, Severity};
+use sigv4x_policy::{lint, lint_with, Finding, LintOptions, Policy, PolicyKind, Severity};
 
 fn findings(kind: PolicyKind, statements: &str) -> Vec<Finding> {
     let text = format!(r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#);
@@ -17,6 +17,9 @@ fn findings(kind: PolicyKind, statements: &str) -> Vec<Finding> {
 /// A resource-policy deny that scopes the API to the endpoint, so that
 /// resource-policy rows do not all also report `missing-endpoint-deny`.
 const ENDPOINT_DENY: &str = r#"{"Sid": "Fence", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}}"#;
+
+/// A guard that covers only the `test` stage.
+const TEST_ONLY_DENY: &str = r#"{"Sid": "Fence", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/test/*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}}"#;
 
 const ROLE: &str = r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#;
 
@@ -36,18 +39,25 @@ fn each_mistake_is_found() {
         ),
         (
             PolicyKind::Resource,
-            format!(r#"{ENDPOINT_DENY}, {{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
+            format!(r#"{TEST_ONLY_DENY}, {{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
             "open-principal-without-condition", Severity::Warning, Some(1),
         ),
         (
             PolicyKind::Resource,
-            format!(r#"{ENDPOINT_DENY}, {{"Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
+            format!(r#"{TEST_ONLY_DENY}, {{"Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
             "open-principal-without-condition", Severity::Warning, Some(1),
         ),
         (
             PolicyKind::Resource,
+            format!(r#"{TEST_ONLY_DENY}, {{"Effect": "Allow", "Principal": {ROLE}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
+            "partial-endpoint-deny", Severity::Warning, Some(1),
+        ),
+        (
+            PolicyKind::Resource,
+            // Whether the API is private is not known here: a warning (see
+            // the_missing_endpoint_guard_is_as_bad_as_the_api_is_private).
             format!(r#"{{"Effect": "Allow", "Principal": {ROLE}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
-            "missing-endpoint-deny", Severity::Error, None,
+            "missing-endpoint-deny", Severity::Warning, None,
         ),
         (
             PolicyKind::Resource,
@@ -73,11 +83,6 @@ fn each_mistake_is_found() {
             PolicyKind::Identity,
             r#"{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:444455556666:api/prod/get/x"}"#.into(),
             "malformed-arn", Severity::Error, Some(0),
-        ),
-        (
-            PolicyKind::Identity,
-            r#"{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"StringEqual": {"aws:SourceVpce": "vpce-1"}}}"#.into(),
-            "unknown-condition-operator", Severity::Error, Some(0),
         ),
         (
             PolicyKind::Identity,
@@ -191,6 +196,16 @@ fn each_mistake_is_found() {
     }
 }
 
+/// An unknown operator used to reach the linter as a finding while the
+/// evaluator dropped the condition; it is now a parse error, so nothing
+/// downstream ever sees it.
+#[test]
+fn unknown_operators_never_reach_the_linter() {
+    let text = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"StringEqual": {"aws:SourceVpce": "vpce-1"}}}]}"#;
+    let err = Policy::parse(text).unwrap_err();
+    assert_eq!(err.path(), Some("$.Statement[0].Condition.StringEqual"));
+}
+
 #[test]
 fn resource_tag_findings_say_which_way_the_condition_goes() {
     let found = findings(
@@ -220,6 +235,13 @@ fn resource_tag_findings_say_which_way_the_condition_goes() {
 #[test]
 fn correct_policies_have_no_findings() {
     let rows: &[(PolicyKind, &str)] = &[
+        // An open Allow that the endpoint guard limits is no finding.
+        (
+            PolicyKind::Resource,
+            &format!(
+                r#"{ENDPOINT_DENY}, {{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#
+            ),
+        ),
         (
             PolicyKind::Resource,
             &format!(
@@ -271,4 +293,24 @@ fn findings_render_with_sid_and_index() {
         text[0]
     );
     assert!(text[0].ends_with("(invoke-on-any-resource)"), "{}", text[0]);
+}
+
+#[test]
+fn the_missing_endpoint_guard_is_as_bad_as_the_api_is_private() {
+    let text = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {ROLE}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}]}}"#
+    );
+    let policy = Policy::parse(&text).unwrap();
+    let severity = |options| {
+        lint_with(&policy, PolicyKind::Resource, options)
+            .into_iter()
+            .find(|f| f.code == "missing-endpoint-deny")
+            .map(|f| f.severity)
+    };
+    assert_eq!(
+        severity(LintOptions::private_api(true)),
+        Some(Severity::Error)
+    );
+    assert_eq!(severity(LintOptions::default()), Some(Severity::Warning));
+    assert_eq!(severity(LintOptions::private_api(false)), None);
 }

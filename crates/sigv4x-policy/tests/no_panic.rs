@@ -27,6 +27,15 @@ fn atom() -> impl Strategy<Value = String> {
         Just("true".to_owned()),
         Just("é?*".to_owned()),
         Just("arn:".to_owned()),
+        // Policy variables, well and badly formed.
+        Just("arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/${aws:username}/*".to_owned()),
+        Just("execute-api:/${aws:PrincipalTag/Project, 'prod'}/*".to_owned()),
+        Just("${aws:userid}".to_owned()),
+        Just("${aws:SourceVpce, 'none'}".to_owned()),
+        Just("a${*}b${?}c${$}".to_owned()),
+        Just("${".to_owned()),
+        Just("${aws:username, 'x".to_owned()),
+        Just("${x}".to_owned()),
         ".{0,12}",
     ]
 }
@@ -47,7 +56,10 @@ fn operator() -> impl Strategy<Value = String> {
         Just("DateLessThan"),
         Just("DateGreaterThan"),
         Just("NumericLessThan"),
+        Just("ArnLike"),
         Just("Bogus"),
+        Just("stringequals"),
+        Just("StringNotEqual"),
     ];
     (
         prop_oneof![Just(""), Just("ForAnyValue:"), Just("ForAllValues:")],
@@ -67,6 +79,8 @@ fn key() -> impl Strategy<Value = String> {
         Just("aws:PrincipalTag/Project".to_owned()),
         Just("aws:ResourceTag/Project".to_owned()),
         Just("aws:TagKeys".to_owned()),
+        Just("aws:userid".to_owned()),
+        Just("aws:username".to_owned()),
         ".{0,8}",
     ]
 }
@@ -154,6 +168,33 @@ proptest! {
     }
 
     #[test]
+    fn repeated_keys_never_panic_and_are_refused(
+        name in prop_oneof![Just("Effect"), Just("Statement"), Just("StringEquals"), Just("aws:SourceVpce"), Just("AWS")],
+        depth in 0usize..4,
+    ) {
+        // The same key twice in an object nested `depth` deep.
+        let mut text = format!(r#"{{"{name}": 1, "{name}": 2}}"#);
+        for _ in 0..depth {
+            text = format!(r#"{{"Statement": [{text}]}}"#);
+        }
+        let err = Policy::parse(&text).unwrap_err();
+        prop_assert!(err.path().is_some(), "{}", err);
+        prop_assert!(err.to_string().contains("appears twice"), "{}", err);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics_the_caller(text in ".{0,80}", id in ".{0,24}") {
+        for arn in [text.clone(), format!("arn:aws:sts::111122223333:{text}"), format!("arn:aws:iam::111122223333:{text}")] {
+            if let Ok(caller) = sigv4x_policy::Caller::new(&arn) {
+                let _ = caller.clone().with_unique_id(&id);
+                let _ = caller.with_role_arn(&text);
+            }
+            let _ = sigv4x_policy::Caller::role_session(&arn, &id);
+            let _ = RequestContext::new("a", "b").with_principal(arn);
+        }
+    }
+
+    #[test]
     fn arbitrary_json_never_panics_the_parser(value in arbitrary_json()) {
         if let Err(e) = Policy::from_json(&value) {
             // Every error that is not a JSON syntax error names a path.
@@ -212,6 +253,9 @@ fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
         Just("Resource".to_owned()),
         Just("Condition".to_owned()),
         Just("StringEquals".to_owned()),
+        Just("stringEquals".to_owned()),
+        Just("aws:SourceVpce".to_owned()),
+        Just("aws:sourcevpce".to_owned()),
         ".{0,6}",
     ];
     leaf.prop_recursive(5, 48, 6, move |inner| {

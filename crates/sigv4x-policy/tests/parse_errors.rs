@@ -124,15 +124,75 @@ fn errors_name_the_json_path() {
             "$.Statement.Condition[\"ForAnyValue:StringLike\"][\"aws:TagKeys\"]",
             "empty list",
         ),
+        // Variables are substituted now (issue #12); what stays refused is
+        // a malformed one, or one where IAM does not substitute.
         (
-            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bucket/${aws:username}/*"}}"#,
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bucket/${aws:username/*"}}"#,
             "$.Statement.Resource",
             "policy variable",
         ),
         (
-            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["a", "${aws:username}"]}}}}"#,
-            "$.Statement.Condition.StringEquals[\"aws:PrincipalTag/team\"][1]",
-            "policy variable",
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": ["1", "${aws:username}"]}}}}"#,
+            "$.Statement.Condition.NumericLessThan[\"aws:MultiFactorAuthAge\"][1]",
+            "only in string and ARN conditions",
+        ),
+        (
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": ["*", "arn:aws:iam::${aws:PrincipalAccount}:user/x"]}}"#,
+            "$.Statement.Resource[1]",
+            "after the fifth colon",
+        ),
+        (
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:${aws:username}", "Resource": "*"}}"#,
+            "$.Statement.Action",
+            "only in Resource",
+        ),
+        // Repeated keys, at every level.
+        (
+            r#"{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": []}"#,
+            "$",
+            "`Version` appears twice",
+        ),
+        (
+            r#"{"Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+            "$.Statement[0]",
+            "`Effect` appears twice",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}, "StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}}}"#,
+            "$.Statement.Condition",
+            "`StringNotEquals` appears twice",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "1", "AWS": "2"}, "Action": "*", "Resource": "*"}}"#,
+            "$.Statement.Principal",
+            "`AWS` appears twice",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1", "aws:SourceVpce": "vpce-2"}}}}"#,
+            "$.Statement.Condition.StringNotEquals",
+            "`aws:SourceVpce` appears twice",
+        ),
+        // The same key in another case, in one block.
+        (
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1", "aws:sourcevpce": "vpce-2"}}}}"#,
+            "$.Statement.Condition.StringNotEquals",
+            "differ only in case",
+        ),
+        // Operators IAM does not have, in any case.
+        (
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotEqual": {"aws:SourceVpce": "vpce-1"}}}}"#,
+            "$.Statement.Condition.StringNotEqual",
+            "did you mean `StringNotEquals`?",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"stringnotequals": {"aws:SourceVpce": "vpce-1"}}}}"#,
+            "$.Statement.Condition.stringnotequals",
+            "operator names are case-sensitive",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"ForAnyValue:NullIfExists": {"aws:SourceVpce": "true"}}}}"#,
+            "$.Statement.Condition[\"ForAnyValue:NullIfExists\"]",
+            "is not a condition operator",
         ),
         (
             r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Effects": "Deny"}}"#,
