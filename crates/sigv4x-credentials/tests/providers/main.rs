@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod botocore;
 mod cache;
 mod chain;
 mod container;
