@@ -91,6 +91,13 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A provider from elsewhere (an AWS SDK provider) failed.
+    External {
+        /// The provider.
+        provider: &'static str,
+        /// Its error, with its sources.
+        message: String,
+    },
     /// No provider of a chain applied; each entry names a provider and why it did not apply.
     NoneFound(Vec<(&'static str, String)>),
 }
@@ -173,6 +180,7 @@ impl fmt::Display for Error {
             Error::Process { profile, message } => {
                 write!(f, "credential_process of profile `{profile}`: {message}")
             }
+            Error::External { provider, message } => write!(f, "{provider}: {message}"),
             Error::NoneFound(tried) => {
                 write!(f, "no credentials found; tried")?;
                 for (i, (provider, reason)) in tried.iter().enumerate() {

@@ -17,6 +17,8 @@ mod profile;
 mod provider;
 mod refreshing_signer;
 mod region;
+#[cfg(feature = "aws-config")]
+mod sdk;
 mod sso;
 mod sts;
 mod timestamp;
@@ -34,4 +36,6 @@ pub use profile::{Profile, ProfileProvider, ProfileSet};
 pub use provider::{ExpiringCredentials, ProvideCredentials, ProvideFuture, StaticProvider};
 pub use refreshing_signer::{RefreshingSigner, RefreshingSignerBuilder};
 pub use region::load_region;
+#[cfg(feature = "aws-config")]
+pub use sdk::SdkProvider;
 pub use web_identity::WebIdentityProvider;

@@ -148,7 +148,10 @@ async fn profile_resolution_agrees_with_botocore() {
             ("AWS_ENDPOINT_URL_STS", &ours_sts.url()),
             ("AWS_DEFAULT_REGION", "eu-west-1"),
         ]);
-        let ours = ProfileProvider::with_env(env).provide_credentials().await.unwrap();
+        let ours = ProfileProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap();
         let ours = format!(
             "{} {}",
             ours.credentials().access_key_id(),
