@@ -90,7 +90,8 @@ impl CachingProvider {
         }
     }
 
-    /// The same cache reading time from `clock` (for tests). Call before first use.
+    /// The same cache reading time from `clock` (for tests). Call it on a new cache: on one
+    /// already cloned, the clones keep sharing the system clock and `clock` is not used.
     pub fn with_clock(self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         let shared = match Arc::try_unwrap(self.shared) {
             Ok(mut shared) => {

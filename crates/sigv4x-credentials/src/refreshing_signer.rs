@@ -203,8 +203,16 @@ impl RefreshingSignerBuilder {
     /// Loads the first credentials and starts the refresh task.
     ///
     /// # Errors
-    /// The provider's error when the first credentials cannot be loaded.
+    /// The provider's error when the first credentials cannot be loaded;
+    /// [`Error::InvalidConfiguration`] outside a tokio runtime.
     pub async fn build(self) -> Result<RefreshingSigner, Error> {
+        // Without a tokio runtime `tokio::spawn` would panic; say so instead.
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::invalid_config(
+                "signer",
+                "RefreshingSigner refreshes in a tokio task: build it inside a tokio runtime",
+            )
+        })?;
         let cache = CachingProvider::with_settings(self.provider, self.cache);
         let first = cache.credentials().await?;
         let signer = Signer::new(
@@ -221,7 +229,7 @@ impl RefreshingSignerBuilder {
             settings: self.settings,
             task: std::sync::Mutex::new(None),
         });
-        let task = tokio::spawn(refresh_loop(Arc::downgrade(&shared)));
+        let task = runtime.spawn(refresh_loop(Arc::downgrade(&shared)));
         if let Ok(mut slot) = shared.task.lock() {
             *slot = Some(task);
         }

@@ -17,6 +17,25 @@ pub async fn load_region(env: &Env) -> Result<Option<String>, Error> {
     Ok(profile_region(&set))
 }
 
+/// A region goes into host names (`sts.{region}.amazonaws.com`) and the credential scope: it
+/// must look like one (lowercase letters, digits, dashes), or a typo or a hostile config could
+/// send credentials to another host.
+pub(crate) fn check_region(provider: &'static str, region: &str) -> Result<(), Error> {
+    let valid = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid_config(
+            provider,
+            format!("region `{region}` is not a region name"),
+        ))
+    }
+}
+
 pub(crate) fn env_region(env: &Env) -> Option<String> {
     env.get_non_empty("AWS_REGION")
         .or_else(|| env.get_non_empty("AWS_DEFAULT_REGION"))
@@ -35,5 +54,5 @@ pub(crate) async fn sts_endpoint(env: &Env) -> Result<crate::sts::Endpoint, Erro
     let region = env_region(env).or_else(|| profile_region(&set));
     let profile = set.profile(set.selected());
     let endpoint_url = profile.and_then(|p| p.get("endpoint_url"));
-    Ok(crate::sts::endpoint(env, region.as_deref(), endpoint_url))
+    crate::sts::endpoint(env, region.as_deref(), endpoint_url)
 }

@@ -80,6 +80,7 @@ pub(crate) async fn load(
     plan: &SsoPlan,
     now: SystemTime,
 ) -> Result<ExpiringCredentials, Error> {
+    crate::region::check_region(NAME, &plan.region)?;
     let login = match &plan.session {
         Some(session) => format!("aws sso login --sso-session {session}"),
         None => format!("aws sso login --profile {}", plan.profile),

@@ -40,7 +40,10 @@ pub(crate) fn endpoint(
     env: &Env,
     region: Option<&str>,
     profile_endpoint: Option<&str>,
-) -> Endpoint {
+) -> Result<Endpoint, Error> {
+    if let Some(region) = region {
+        crate::region::check_region("sts", region)?;
+    }
     let signing_region = region.unwrap_or("us-east-1").to_string();
     let configured = if env.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         None
@@ -57,10 +60,10 @@ pub(crate) fn endpoint(
         (None, Some(region)) => format!("https://sts.{region}.amazonaws.com"),
         (None, None) => "https://sts.amazonaws.com".to_string(),
     };
-    Endpoint {
+    Ok(Endpoint {
         url,
         signing_region,
-    }
+    })
 }
 
 /// A default `RoleSessionName`, unique enough per process and second.
@@ -311,28 +314,37 @@ mod tests {
             ("AWS_ENDPOINT_URL", "http://all"),
             ("AWS_ENDPOINT_URL_STS", "http://sts"),
         ]);
-        assert_eq!(endpoint(&env, Some("eu-west-1"), None).url, "http://sts");
+        assert_eq!(
+            endpoint(&env, Some("eu-west-1"), None).unwrap().url,
+            "http://sts"
+        );
         let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://all")]);
         assert_eq!(
-            endpoint(&env, None, Some("http://profile")).url,
+            endpoint(&env, None, Some("http://profile")).unwrap().url,
             "http://all"
         );
         let env = Env::from_pairs([
             ("AWS_ENDPOINT_URL", "http://all"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ]);
-        let e = endpoint(&env, Some("eu-west-1"), None);
+        let e = endpoint(&env, Some("eu-west-1"), None).unwrap();
         assert_eq!(e.url, "https://sts.eu-west-1.amazonaws.com");
         assert_eq!(e.signing_region, "eu-west-1");
         let none = Env::from_pairs::<String, String>([]);
         assert_eq!(
-            endpoint(&none, Some("cn-north-1"), None).url,
+            endpoint(&none, Some("cn-north-1"), None).unwrap().url,
             "https://sts.cn-north-1.amazonaws.com.cn"
         );
-        let global = endpoint(&none, None, Some("http://profile"));
+        let global = endpoint(&none, None, Some("http://profile")).unwrap();
         assert_eq!(global.url, "http://profile");
-        assert_eq!(endpoint(&none, None, None).url, "https://sts.amazonaws.com");
-        assert_eq!(endpoint(&none, None, None).signing_region, "us-east-1");
+        assert_eq!(
+            endpoint(&none, None, None).unwrap().url,
+            "https://sts.amazonaws.com"
+        );
+        assert_eq!(
+            endpoint(&none, None, None).unwrap().signing_region,
+            "us-east-1"
+        );
     }
 
     #[test]

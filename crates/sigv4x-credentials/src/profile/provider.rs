@@ -56,7 +56,7 @@ impl ProfileProvider {
         let endpoint_url = set
             .profile(set.selected())
             .and_then(|p| p.get("endpoint_url"));
-        let sts_endpoint = sts::endpoint(env, region.as_deref(), endpoint_url);
+        let sts_endpoint = sts::endpoint(env, region.as_deref(), endpoint_url)?;
         let source_profile = plan.profiles.last().cloned().unwrap_or_default();
         let required = |source: &'static str| {
             move |e: Error| match e {

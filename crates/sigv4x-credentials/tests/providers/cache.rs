@@ -203,3 +203,50 @@ async fn one_refresh_at_a_time_and_nobody_waits_for_it_while_credentials_are_val
     assert_eq!(issuer.calls(), 2);
     assert_eq!(key(&cache).await.unwrap(), "KEY2");
 }
+
+/// Collects what the `fmt` subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_refresh_is_logged_as_a_warning_without_secrets() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    // A current-thread runtime: the whole test runs on this thread, under this subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let clock = Arc::new(AtomicU64::new(T0));
+    let issuer = Issuer {
+        fail_on: vec![2],
+        ..Issuer::new(&clock)
+    };
+    let cache = cache(&issuer, &clock);
+    key(&cache).await.unwrap();
+    clock.store(T0 + 3400, Ordering::SeqCst);
+    assert_eq!(key(&cache).await.unwrap(), "KEY1");
+
+    let logged = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logged.contains("WARN"), "{logged}");
+    assert!(logged.contains("refreshing credentials failed"), "{logged}");
+    assert!(logged.contains("ServiceUnavailable"), "{logged}");
+    assert!(
+        logged.contains("2027-01-15T09:00:00Z"),
+        "the expiry is logged: {logged}"
+    );
+    crate::common::assert_no_secret(&logged, &["secret1", "token1"]);
+}
