@@ -103,7 +103,7 @@ pub(crate) fn resolve(set: &ProfileSet) -> Result<Plan, Error> {
             }
         }
         let Some(role_arn) = profile.get("role_arn") else {
-            break leaf(set, profile)?;
+            break leaf(set, profile, is_source)?;
         };
         if let Some(token_file) = profile.get("web_identity_token_file") {
             break Base::WebIdentity {
@@ -250,7 +250,12 @@ fn credential_source(profile: &str, source: &str) -> Result<Base, Error> {
 }
 
 /// A profile without `role_arn`: SSO, static keys or `credential_process`.
-fn leaf(set: &ProfileSet, profile: &Profile) -> Result<Base, Error> {
+///
+/// A selected profile with none of them (a `[default]` holding only `region`, common on EC2
+/// and in containers) is "not configured", so the chain goes on to the container and instance
+/// providers, as botocore's and the SDKs' chains do; a source profile with none breaks the
+/// chain it is part of, an error.
+fn leaf(set: &ProfileSet, profile: &Profile, is_source: bool) -> Result<Base, Error> {
     let name = profile.name();
     if let Some(sso) = sso_plan(set, profile)? {
         return Ok(Base::Sso(sso));
@@ -264,13 +269,15 @@ fn leaf(set: &ProfileSet, profile: &Profile) -> Result<Base, Error> {
             command: command.to_string(),
         });
     }
-    Err(Error::invalid_config(
-        NAME,
-        format!(
-            "profile `{name}` has no credentials: none of aws_access_key_id, role_arn, \
-             sso_session, sso_start_url or credential_process"
-        ),
-    ))
+    let message = format!(
+        "profile `{name}` has no credentials: none of aws_access_key_id, role_arn, \
+         sso_session, sso_start_url or credential_process"
+    );
+    if is_source {
+        Err(Error::invalid_config(NAME, message))
+    } else {
+        Err(Error::not_configured(NAME, message))
+    }
 }
 
 fn sso_plan(set: &ProfileSet, profile: &Profile) -> Result<Option<SsoPlan>, Error> {
@@ -468,9 +475,16 @@ sso_role_name = R
         assert!(message(plan(half, "a")).contains("not aws_secret_access_key"));
         let bad_duration = "[profile a]\nrole_arn = r\nsource_profile = a\naws_access_key_id = K\naws_secret_access_key = S\nduration_seconds = 1h\n";
         assert!(message(plan(bad_duration, "a")).contains("config:6"));
-        let empty = "[profile a]\nregion = x\n";
-        assert!(message(plan(empty, "a")).contains("has no credentials"));
-        assert!(message(plan(empty, "b")).contains("profile `b` is not defined"));
+        let empty = "[profile a]\nregion = x\n[profile b]\nrole_arn = r\nsource_profile = a\n";
+        let selected_empty = plan(empty, "a").unwrap_err();
+        assert!(selected_empty.is_not_configured(), "{selected_empty}");
+        assert!(selected_empty.to_string().contains("has no credentials"));
+        let source_empty = plan(empty, "b").unwrap_err();
+        assert!(
+            matches!(source_empty, Error::InvalidConfiguration { .. }),
+            "{source_empty}"
+        );
+        assert!(message(plan(empty, "c")).contains("profile `c` is not defined"));
         let no_session = "[profile a]\nsso_session = s\n";
         assert!(message(plan(no_session, "a")).contains("[sso-session s]"));
     }

@@ -56,6 +56,9 @@ async fn the_sdk_order_environment_web_identity_profile_container_imds() {
         "AKIDPROFILE"
     );
     std::fs::remove_file(home.path().join(".aws/credentials")).unwrap();
+    // A config whose default profile only sets the region (usual on EC2 and in containers)
+    // does not stop the chain.
+    home.config("[default]\nregion = eu-west-1\n");
     assert_eq!(
         winner(without(&[
             "AWS_ACCESS_KEY_ID",
