@@ -1,0 +1,196 @@
+//! Why credentials could not be provided.
+//!
+//! No variant ever holds a secret: response bodies are summarised (an STS error's `Code` and
+//! `Message`, a JSON field that is missing), never copied.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why a provider gave no credentials.
+///
+/// [`Error::NotConfigured`] means "this source does not apply here" (its variables or files are
+/// absent): a chain moves on to its next provider. Every other variant means the source *is*
+/// configured and failed, and a chain stops there, as the AWS SDKs do, rather than quietly
+/// signing as some other identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The source is not configured in this environment.
+    NotConfigured {
+        /// The provider, e.g. `environment`.
+        provider: &'static str,
+        /// What it looked for and did not find.
+        reason: String,
+    },
+    /// The source is configured, but its configuration is unusable.
+    InvalidConfiguration {
+        /// The provider.
+        provider: &'static str,
+        /// What is wrong, naming the variable, profile or key.
+        message: String,
+    },
+    /// A shared config or credentials file could not be parsed.
+    ProfileFile {
+        /// The file.
+        path: PathBuf,
+        /// Its 1-based line number.
+        line: usize,
+        /// What is wrong with that line.
+        problem: String,
+    },
+    /// A file the configuration names could not be read.
+    Io {
+        /// The provider.
+        provider: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// The endpoint could not be reached or did not answer in time.
+    Unreachable {
+        /// The provider.
+        provider: &'static str,
+        /// The URL, without its query.
+        url: String,
+        /// The transport's reason.
+        message: String,
+    },
+    /// The endpoint did not answer within its time limit.
+    Timeout {
+        /// The provider.
+        provider: &'static str,
+        /// The URL, without its query.
+        url: String,
+        /// The limit that passed.
+        after: Duration,
+    },
+    /// The service refused: an STS error document, a container endpoint's error, a non-2xx status.
+    Service {
+        /// The provider.
+        provider: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The service's error code (`AccessDenied`, `ExpiredTokenException`, …), if it gave one.
+        code: Option<String>,
+        /// The service's message, if it gave one.
+        message: Option<String>,
+    },
+    /// An answer that could not be understood (bad XML or JSON, a missing field, a bad date).
+    InvalidResponse {
+        /// The provider.
+        provider: &'static str,
+        /// What is wrong with it (never the body itself).
+        message: String,
+    },
+    /// A `credential_process` failed to run or exited unsuccessfully.
+    Process {
+        /// The profile that names the process.
+        profile: String,
+        /// What happened.
+        message: String,
+    },
+    /// A provider from elsewhere (an AWS SDK provider) failed.
+    External {
+        /// The provider.
+        provider: &'static str,
+        /// Its error, with its sources.
+        message: String,
+    },
+    /// No provider of a chain applied; each entry names a provider and why it did not apply.
+    NoneFound(Vec<(&'static str, String)>),
+}
+
+impl Error {
+    /// A chain moves on past this error (the source is not configured here).
+    pub fn is_not_configured(&self) -> bool {
+        matches!(self, Error::NotConfigured { .. })
+    }
+
+    pub(crate) fn not_configured(provider: &'static str, reason: impl Into<String>) -> Self {
+        Error::NotConfigured {
+            provider,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_config(provider: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidConfiguration {
+            provider,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid_response(provider: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidResponse {
+            provider,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotConfigured { provider, reason } => {
+                write!(f, "{provider} credentials not configured: {reason}")
+            }
+            Error::InvalidConfiguration { provider, message } => {
+                write!(f, "invalid {provider} credentials configuration: {message}")
+            }
+            Error::ProfileFile {
+                path,
+                line,
+                problem,
+            } => write!(f, "{}:{line}: {problem}", path.display()),
+            Error::Io {
+                provider,
+                path,
+                message,
+            } => write!(f, "{provider}: cannot read {}: {message}", path.display()),
+            Error::Unreachable {
+                provider,
+                url,
+                message,
+            } => write!(f, "{provider}: {url} unreachable: {message}"),
+            Error::Timeout {
+                provider,
+                url,
+                after,
+            } => write!(f, "{provider}: {url} did not answer within {after:?}"),
+            Error::Service {
+                provider,
+                status,
+                code,
+                message,
+            } => {
+                write!(f, "{provider}: the service answered HTTP {status}")?;
+                if let Some(code) = code {
+                    write!(f, " {code}")?;
+                }
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::InvalidResponse { provider, message } => {
+                write!(f, "{provider}: unexpected answer: {message}")
+            }
+            Error::Process { profile, message } => {
+                write!(f, "credential_process of profile `{profile}`: {message}")
+            }
+            Error::External { provider, message } => write!(f, "{provider}: {message}"),
+            Error::NoneFound(tried) => {
+                write!(f, "no credentials found; tried")?;
+                for (i, (provider, reason)) in tried.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { "; " };
+                    write!(f, "{sep}{provider}: {reason}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

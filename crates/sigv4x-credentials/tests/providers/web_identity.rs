@@ -1,0 +1,64 @@
+use sigv4x_credentials::{Error, ProvideCredentials, WebIdentityProvider};
+
+use crate::common::fake_sts::FakeSts;
+use crate::common::{assert_no_secret, Home};
+
+#[tokio::test]
+async fn assumes_the_role_with_the_token_file_unsigned() {
+    let sts = FakeSts::start().await;
+    sts.accept_web_identity_token("eyJhbGciOiJSUzI1NiJ9.irsa");
+    let home = Home::new();
+    let token = home.write(
+        "var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+        "eyJhbGciOiJSUzI1NiJ9.irsa",
+    );
+    let token_path = token.display().to_string();
+    let env = home.env(&[
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_path),
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa"),
+        ("AWS_ROLE_SESSION_NAME", "my-pod"),
+        ("AWS_REGION", "eu-central-1"),
+        ("AWS_ENDPOINT_URL_STS", &sts.url()),
+    ]);
+    let loaded = WebIdentityProvider::with_env(env.clone())
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(loaded.credentials().access_key_id(), "ASIAIRSA1");
+    let call = &sts.calls()[0];
+    assert_eq!(call.action, "AssumeRoleWithWebIdentity");
+    assert_eq!(
+        call.params["RoleArn"],
+        "arn:aws:iam::123456789012:role/irsa"
+    );
+    assert_eq!(call.params["RoleSessionName"], "my-pod");
+    assert_eq!(call.signed_by, None);
+
+    // The platform rotates the token; a stale one is refused by STS.
+    std::fs::write(&token, "eyJ.stale").unwrap();
+    let err = WebIdentityProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Service { status: 400, code: Some(c), .. } if c == "InvalidIdentityToken"),
+        "{err:?}"
+    );
+    assert_no_secret(&format!("{err} {err:?}"), &["eyJ.stale"]);
+}
+
+#[tokio::test]
+async fn absent_without_the_token_file_and_an_error_without_the_role() {
+    let home = Home::new();
+    let err = WebIdentityProvider::with_env(home.env(&[]))
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(err.is_not_configured());
+    let env = home.env(&[("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent")]);
+    let err = WebIdentityProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("AWS_ROLE_ARN"), "{err}");
+}
