@@ -317,7 +317,7 @@ pub struct Verifier<S> {
     accept_non_normal_paths: bool,
     unsigned_allowed: Vec<String>,
     clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
-    replay: Option<ReplayGuard>,
+    replay: Option<Arc<ReplayGuard>>,
     keys: KeyCache,
 }
 
@@ -432,7 +432,15 @@ impl<S: SecretStore> Verifier<S> {
     /// `capacity` signatures. Presigned URLs are meant to be reusable until they expire and are
     /// not tracked.
     pub fn replay_guard(mut self, capacity: usize) -> Self {
-        self.replay = Some(ReplayGuard::new(capacity));
+        self.replay = Some(Arc::new(ReplayGuard::new(capacity)));
+        self
+    }
+
+    /// As [`Verifier::replay_guard`], with a guard shared with other verifiers: a server with
+    /// one verifier per API or region must share one guard, or a captured request could be
+    /// replayed once through each of them.
+    pub fn shared_replay_guard(mut self, guard: Arc<ReplayGuard>) -> Self {
+        self.replay = Some(guard);
         self
     }
 
@@ -441,8 +449,9 @@ impl<S: SecretStore> Verifier<S> {
     /// - it starts with `/` and has no empty, `.` or `..` segment (nor `.;…`/`..;…`, which some
     ///   servers read as dot segments);
     /// - every `%` starts an upper-case `%XX` escape of a byte that must be escaped: no
-    ///   percent-encoded unreserved character (`%2E`, `%61`), `/` (`%2F`), `\` or NUL, and no
-    ///   `\` at all.
+    ///   percent-encoded unreserved character (`%2E`, `%61`), `/` (`%2F`), `\` or NUL, no
+    ///   double-encoded escape (`%252E`), and no `\` at all;
+    /// - it decodes to UTF-8 (an overlong `%C0%AE` is '.' to some decoders).
     ///
     /// Signing normalizes the path for every service but S3, so without this rule
     /// `/prod//admin`, `/prod/orders/../admin` and `/prod/admin` carry the same signature, and

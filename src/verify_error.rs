@@ -90,7 +90,8 @@ pub enum VerifyError {
     /// The body's hash is needed but neither given by the caller nor declared by the request.
     PayloadHashUnknown,
     /// The path is not in normal form (an empty, `.` or `..` segment, a percent-encoded `/`,
-    /// `\\`, NUL or unreserved character, lower-case or broken escapes). Signing normalizes the
+    /// `\\`, NUL or unreserved character, a double-encoded escape, lower-case or broken escapes,
+    /// bytes that do not decode to UTF-8). Signing normalizes the
     /// path for every service but S3, so such a path is signed as another one; a router, policy
     /// or backend reading the raw path would act on a path nobody signed. Refused before the
     /// signature is checked, unless [`crate::Verifier::accept_non_normal_paths`] is set.

@@ -82,6 +82,7 @@ pub(crate) fn check_normal(path: &[u8]) -> Result<(), &'static str> {
     if needs_normalizing(path) {
         return Err("the path has an empty, '.' or '..' segment");
     }
+    let mut non_ascii = false;
     let mut bytes = path.iter().copied().enumerate();
     while let Some((i, b)) = bytes.next() {
         match b {
@@ -93,17 +94,53 @@ pub(crate) fn check_normal(path: &[u8]) -> Result<(), &'static str> {
                 let (Some((_, hi)), Some((_, lo))) = (bytes.next(), bytes.next()) else {
                     return Err("the path has a '%' not followed by two hex digits");
                 };
-                check_escape(hi, lo)?;
+                let byte = check_escape(hi, lo)?;
+                if byte == b'%' && is_escape(path.get(i + 3..i + 5)) {
+                    return Err(
+                        "the path has a double-encoded escape ('%25' before two hex digits)",
+                    );
+                }
+                non_ascii |= byte >= 0x80;
             }
-            _ => {}
+            b => non_ascii |= b >= 0x80,
         }
+    }
+    // Overlong and other invalid UTF-8 (`%C0%AE` for '.') is read as '.' by some decoders.
+    if non_ascii && std::str::from_utf8(&percent_decoded(path)).is_err() {
+        return Err("the path does not decode to UTF-8");
     }
     Ok(())
 }
 
+fn is_escape(pair: Option<&[u8]>) -> bool {
+    matches!(pair, Some([hi, lo]) if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit())
+}
+
+/// The path with its `%XX` escapes decoded (only called for paths already checked).
+fn percent_decoded(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    let mut i = 0;
+    while let Some(&b) = path.get(i) {
+        let escaped = (b == b'%')
+            .then(|| Some((hex_value(*path.get(i + 1)?)?, hex_value(*path.get(i + 2)?)?)))
+            .flatten();
+        match escaped {
+            Some((hi, lo)) => {
+                out.push((hi << 4) | lo);
+                i += 3;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// One `%XX` escape in normal form: upper-case hex, standing for a byte that has to be escaped
 /// and that no router or backend reads as structure.
-fn check_escape(hi: u8, lo: u8) -> Result<(), &'static str> {
+fn check_escape(hi: u8, lo: u8) -> Result<u8, &'static str> {
     let (Some(h), Some(l)) = (hex_value(hi), hex_value(lo)) else {
         return Err("the path has a '%' not followed by two hex digits");
     };
@@ -117,7 +154,7 @@ fn check_escape(hi: u8, lo: u8) -> Result<(), &'static str> {
         b if STRICT.keeps(b) => {
             Err("the path has a percent-encoded unreserved character (letter, digit, '-', '.', '_' or '~')")
         }
-        _ => Ok(()),
+        b => Ok(b),
     }
 }
 
@@ -147,6 +184,9 @@ mod tests {
             "/%E2%82%AC",
             "/a;b/c",
             "/x/..a;b",
+            "/100%25",
+            "/%25zz",
+            "/\u{20ac}",
         ] {
             assert_eq!(check_normal(ok.as_bytes()), Ok(()), "{ok}");
         }
@@ -176,6 +216,11 @@ mod tests {
             "/a/..;/b",
             "/a/.;x/b",
             "/..;",
+            "/a/%252e%252e/b",
+            "/%252F",
+            "/a/%C0%AE%C0%AE/b",
+            "/%E0%80%AE",
+            "/%FF",
         ] {
             assert!(
                 check_normal(bad.as_bytes()).is_err(),

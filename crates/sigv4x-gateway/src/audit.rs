@@ -142,6 +142,26 @@ impl AuditRecord {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"auditError\":\"{e}\"}}"))
     }
 
+    /// Cuts every field a client can make long (the path, and what repeats it: the resource
+    /// ARN, the reason, layer details; the method) to `max` bytes.
+    fn cap_fields(&mut self, max: usize) {
+        for field in [&mut self.path, &mut self.reason, &mut self.method] {
+            cap(field, max);
+        }
+        for field in [&mut self.resource_arn, &mut self.route] {
+            if let Some(field) = field {
+                cap(field, max);
+            }
+        }
+        for layer in &mut self.layers {
+            for field in [&mut layer.detail, &mut layer.policy, &mut layer.statement] {
+                if let Some(field) = field {
+                    cap(field, max);
+                }
+            }
+        }
+    }
+
     /// The verdict of `layer`, if it is recorded.
     pub fn layer(&self, layer: Layer) -> Option<&LayerRecord> {
         self.layers.iter().find(|l| l.layer == layer)
@@ -153,8 +173,9 @@ impl AuditRecord {
 ///
 /// Bounded: at most [`AuditConfig::queue`] lines wait for the writer; when it falls behind (a
 /// stdout nobody reads), further lines are dropped and counted ([`AuditLog::dropped`]) and the
-/// writer notes `{"auditDropped":N}` once it catches up. Paths and reasons longer than
-/// [`AuditConfig::max_field_bytes`] are cut, and so are layer details.
+/// writer notes `{"auditDropped":N}` once it catches up. Every field a client can make long
+/// (path, resource ARN, reason, layer details, method) is cut at
+/// [`AuditConfig::max_field_bytes`].
 #[derive(Clone)]
 pub struct AuditLog {
     inner: Arc<Inner>,
@@ -253,13 +274,7 @@ impl AuditLog {
 
     /// Records one request.
     pub fn record(&self, mut record: AuditRecord) {
-        cap(&mut record.path, self.inner.max_field);
-        cap(&mut record.reason, self.inner.max_field);
-        for layer in &mut record.layers {
-            if let Some(detail) = &mut layer.detail {
-                cap(detail, self.inner.max_field);
-            }
-        }
+        record.cap_fields(self.inner.max_field);
         if let Some(writer) = self
             .inner
             .writer
@@ -419,6 +434,40 @@ fn write_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_long_field_a_client_controls_is_cut() {
+        let long = "a".repeat(70_000);
+        let mut record = AuditRecord {
+            event_time: String::new(),
+            request_id: String::new(),
+            listener: String::new(),
+            source_vpce: None,
+            source_ip: String::new(),
+            method: long.clone(),
+            path: long.clone(),
+            api_id: None,
+            stage: None,
+            route: Some(long.clone()),
+            resource_arn: Some(long.clone()),
+            access_key_id: None,
+            principal: None,
+            status: 403,
+            error_type: None,
+            decided_by: Layer::Route,
+            reason: long.clone(),
+            layers: vec![LayerRecord {
+                layer: Layer::Route,
+                verdict: Verdict::Deny,
+                policy: None,
+                statement: None,
+                detail: Some(long),
+            }],
+            latency_micros: 0,
+        };
+        record.cap_fields(1024);
+        assert!(record.to_json_line().len() < 8 * 1024);
+    }
 
     #[test]
     fn long_fields_are_cut_on_a_character_boundary() {

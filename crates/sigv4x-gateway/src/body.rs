@@ -119,6 +119,29 @@ fn chunk_refusal(e: &ChunkError) -> Refused {
     Refused::Body(refusal, format!("aws-chunked body refused: {e}"))
 }
 
+/// The request target's rules, checked before routing: the path is in normal form (see
+/// [`Verifier::check_path`]), and an absolute-form target (`GET http://host/path`) names the
+/// same authority as the `Host` header, which is the one the signature covers.
+pub(crate) fn check_target<S: SecretStore>(
+    verifier: &Verifier<S>,
+    head: &Request<()>,
+) -> Result<(), VerifyError> {
+    verifier.check_path(head.uri().path())?;
+    let host = head.headers().get(http::header::HOST);
+    if let (Some(authority), Some(host)) = (head.uri().authority(), host) {
+        if !authority
+            .as_str()
+            .as_bytes()
+            .eq_ignore_ascii_case(host.as_bytes())
+        {
+            return Err(VerifyError::MalformedRequest {
+                reason: "The request target names another host than the Host header",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Verifies `head` and reads its body (see the module docs for the order). On success `head`
 /// describes the body handed back: an aws-chunked body is decoded, its `content-encoding:
 /// aws-chunked` removed and its `content-length` set to the decoded length.

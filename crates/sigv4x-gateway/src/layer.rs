@@ -16,7 +16,7 @@ use sigv4x::{SecretStore, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::body::{authenticate, BodyLimits};
+use crate::body::{authenticate, check_target, BodyLimits};
 use crate::response::{Refusal, RequestIds};
 
 /// API Gateway's largest request payload: 10 MB.
@@ -216,8 +216,9 @@ where
             };
             let (parts, body) = request.into_parts();
             let mut head = Request::from_parts(parts, ());
-            // Whatever the verifier's settings: the inner service routes on this path.
-            if let Err(e) = verifier.check_path(head.uri().path()) {
+            // Whatever the verifier's settings: the inner service routes on this path, and on
+            // this authority.
+            if let Err(e) = check_target(&verifier, &head) {
                 return refuse(Refusal::from_verify_error(&e));
             }
             let now = verifier.now();

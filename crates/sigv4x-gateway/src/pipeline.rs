@@ -200,6 +200,9 @@ impl Pipeline {
         let mut apis = Vec::new();
         let mut authorizers = HashMap::new();
         let skew = Duration::from_secs(config.settings.max_skew_seconds);
+        // One guard for every API: a signature accepted by one is a replay at any other.
+        let replay = (config.settings.replay_cache > 0)
+            .then(|| Arc::new(sigv4x::ReplayGuard::new(config.settings.replay_cache)));
         for a in &config.apis {
             let what = format!("API {}", a.id);
             if apis.iter().any(|x: &Api| x.id == a.id) {
@@ -244,8 +247,8 @@ impl Pipeline {
                 .region(a.region.clone())
                 .service("execute-api")
                 .max_skew(skew);
-            if config.settings.replay_cache > 0 {
-                verifier = verifier.replay_guard(config.settings.replay_cache);
+            if let Some(guard) = &replay {
+                verifier = verifier.shared_replay_guard(Arc::clone(guard));
             }
             apis.push(Api {
                 id: a.id.clone(),
@@ -283,8 +286,9 @@ impl Pipeline {
         self.apis.iter().position(|a| a.id == id)
     }
 
-    /// Which API the request means, or `None` when it names one that is not here.
-    fn select_api(&self, head: &Request<()>, arrival: &Arrival) -> Option<usize> {
+    /// Which API the request means, or `None` when it names one that is not here; and whether
+    /// the `x-apigw-api-id` header chose it (then it must be signed, see [`Pipeline::run`]).
+    fn select_api(&self, head: &Request<()>, arrival: &Arrival) -> Option<(usize, bool)> {
         let host = head
             .headers()
             .get(HOST)
@@ -293,18 +297,19 @@ impl Pipeline {
         if let Some(label) = host.and_then(api_label) {
             // `{api-id}-{vpce-id}.execute-api…` names the endpoint too.
             let id = label.split_once("-vpce-").map_or(label, |(id, _)| id);
-            return self.api_index(id);
+            return self.api_index(id).map(|i| (i, false));
         }
         if let Some(id) = head
             .headers()
             .get(API_ID_HEADER)
             .and_then(|h| h.to_str().ok())
         {
-            return self.api_index(id);
+            return self.api_index(id).map(|i| (i, true));
         }
         arrival
             .default_api
             .or_else(|| (self.apis.len() == 1).then_some(0))
+            .map(|i| (i, false))
     }
 
     /// Takes one request through every layer, records it, and answers.
@@ -345,9 +350,9 @@ impl Pipeline {
         B::Error: Into<BoxError>,
     {
         // 1. Route.
-        let Some((api_index, api)) = self
+        let Some((api_index, api, by_header)) = self
             .select_api(head, arrival)
-            .and_then(|i| self.apis.get(i).map(|a| (i, a)))
+            .and_then(|(i, h)| self.apis.get(i).map(|a| (i, a, h)))
         else {
             return trace.refuse(
                 Layer::Route,
@@ -361,7 +366,7 @@ impl Pipeline {
         trace.record.api_id = Some(api.id.clone());
         // The signature covers the normalized path; a path that is not already normal would be
         // routed, authorized and forwarded as another path than the signed one.
-        if let Err(e) = api.verifier.check_path(head.uri().path()) {
+        if let Err(e) = body::check_target(&api.verifier, head) {
             let why = e.to_string();
             let refusal = Refusal::from_verify_error(&e);
             return trace.refuse(Layer::Route, None, &why, refusal, ids);
@@ -409,7 +414,7 @@ impl Pipeline {
 
         // 2. Authentication from the headers, then the body, verified (or, on a route without
         //    authorization, read within the same limits).
-        let (principal, body) = match route.authorization {
+        let (principal, body, verified) = match route.authorization {
             Authorization::None => {
                 trace.layer(
                     Layer::Authentication,
@@ -419,7 +424,7 @@ impl Pipeline {
                     Some("the route's authorization is NONE".into()),
                 );
                 match body::read(head.headers(), body, &self.limits).await {
-                    Ok(body) => (None, body),
+                    Ok(body) => (None, body, None),
                     Err(refused) => return trace.refused(&refused, ids),
                 }
             }
@@ -427,13 +432,21 @@ impl Pipeline {
                 match body::authenticate(&api.verifier, head, body, &self.limits, now).await {
                     Ok((verified, body)) => {
                         trace.record.access_key_id = Some(verified.access_key_id().to_owned());
+                        // A header that picks the API picks the resource ARN and the policies:
+                        // unsigned, it would let a captured request be sent to another API.
+                        if by_header && !verified.signed_headers().any(|h| h == API_ID_HEADER) {
+                            let e = sigv4x::VerifyError::HeaderNotSigned {
+                                name: API_ID_HEADER.to_owned(),
+                            };
+                            return trace.refused(&body::Refused::Verify(e), ids);
+                        }
                         let index = self.by_access_key.get(verified.access_key_id()).copied();
                         let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
                         if let Some((_, p)) = principal {
                             trace.record.principal = Some(p.caller.clone());
                         }
                         trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
-                        (principal, body)
+                        (principal, body, Some(verified))
                     }
                     Err(refused) => return trace.refused(&refused, ids),
                 }
@@ -502,7 +515,10 @@ impl Pipeline {
                 *response.headers_mut() = headers.clone();
                 response
             }
-            Action::Proxy(target) => match target.forward(head, rest, arrival.peer, body).await {
+            Action::Proxy(target) => match target
+                .forward(head, rest, arrival.peer, verified.as_ref(), body)
+                .await
+            {
                 Ok(response) => response,
                 Err(e) => {
                     let (refusal, detail) = match e {

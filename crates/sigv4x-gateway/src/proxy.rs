@@ -11,7 +11,12 @@
 //!   session token is useless without its secret key), but a backend should not log them;
 //! - not the hop-by-hop headers (RFC 9110 §7.6.1: `Connection` and every header it names,
 //!   `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`) nor `Host`,
-//!   which names the target;
+//!   which names the target — except that a *signed* header stays even when `Connection`
+//!   names it, since an unsigned `Connection` must not take away what was signed;
+//! - not, unless they were signed, the headers some servers read as another URL or method
+//!   (`X-Original-URL`, `X-Rewrite-URL`, `X-HTTP-Method-Override`, `X-HTTP-Method`,
+//!   `X-Method-Override`, `X-Forwarded-Host`, `X-Forwarded-Prefix`): the backend must act on
+//!   the method and path that were signed;
 //! - `X-Forwarded-For` and `Forwarded` with the client's address appended to what the client
 //!   sent, so the backend can tell the gateway's word from the client's.
 
@@ -28,6 +33,7 @@ use tokio::net::TcpStream;
 use crate::body::HeldBody;
 use crate::error::GatewayError;
 use crate::layer::DEFAULT_MAX_BODY_BYTES;
+use sigv4x::Verified;
 
 /// API Gateway's default integration timeout.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(29_000);
@@ -75,12 +81,32 @@ fn named_in_connection(headers: &http::HeaderMap) -> Vec<HeaderName> {
         .collect()
 }
 
-/// Copies the end-to-end headers of `from` onto `to`: neither hop-by-hop headers, nor those
-/// `Connection` names, nor the ones in `skip`.
-fn copy_end_to_end(from: &http::HeaderMap, to: &mut http::HeaderMap, skip: &[HeaderName]) {
+/// Headers some servers and frameworks read as a replacement URL, host or method.
+const OVERRIDES: &[&str] = &[
+    "x-original-url",
+    "x-rewrite-url",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-forwarded-host",
+    "x-forwarded-prefix",
+];
+
+/// Copies the end-to-end headers of `from` onto `to`: not hop-by-hop headers, nor those
+/// `Connection` names (unless `signed`), nor the ones in `skip`, nor unsigned overrides when
+/// `drop_overrides`.
+fn copy_end_to_end(
+    from: &http::HeaderMap,
+    to: &mut http::HeaderMap,
+    skip: &[HeaderName],
+    signed: &dyn Fn(&HeaderName) -> bool,
+    drop_overrides: bool,
+) {
     let connection = named_in_connection(from);
     for (name, value) in from {
-        if !is_hop_by_hop(name) && !connection.contains(name) && !skip.contains(name) {
+        let hop = is_hop_by_hop(name) || (connection.contains(name) && !signed(name));
+        let overrides = drop_overrides && OVERRIDES.contains(&name.as_str()) && !signed(name);
+        if !hop && !overrides && !skip.contains(name) {
             to.append(name, value.clone());
         }
     }
@@ -156,9 +182,16 @@ impl ProxyTarget {
         head: &Request<()>,
         rest_path: &str,
         client: SocketAddr,
+        verified: Option<&Verified>,
         body: HeldBody,
     ) -> Result<Response<Full<Bytes>>, ProxyError> {
-        let send = self.send(head, rest_path, client, body.bytes.clone());
+        let signed = |name: &HeaderName| {
+            verified.is_some_and(|v| v.signed_headers().any(|s| s == name.as_str()))
+        };
+        let mut headers = http::HeaderMap::new();
+        copy_end_to_end(head.headers(), &mut headers, &[HOST], &signed, true);
+        append_forwarded(&mut headers, client);
+        let send = self.send(head, rest_path, headers, body.bytes.clone());
         // `body` (and its share of the budget) is held until the target answered.
         let _held = body;
         match tokio::time::timeout(self.timeout, send).await {
@@ -171,7 +204,7 @@ impl ProxyTarget {
         &self,
         head: &Request<()>,
         rest_path: &str,
-        client: SocketAddr,
+        headers: http::HeaderMap,
         body: Bytes,
     ) -> Result<Response<Full<Bytes>>, ProxyError> {
         let mut target = String::with_capacity(self.base_path.len() + rest_path.len() + 16);
@@ -189,8 +222,7 @@ impl ProxyTarget {
             .uri(target)
             .body(Full::new(body))
             .map_err(|_| ProxyError::Unreachable)?;
-        copy_end_to_end(head.headers(), request.headers_mut(), &[HOST]);
-        append_forwarded(request.headers_mut(), client);
+        *request.headers_mut() = headers;
         let host = HeaderValue::from_str(&self.authority).map_err(|_| ProxyError::Unreachable)?;
         request.headers_mut().insert(HOST, host);
 
@@ -215,10 +247,13 @@ impl ProxyTarget {
         drop(sender);
         driver.abort();
         let upstream = std::mem::take(&mut parts.headers);
+        let unsigned = |_: &HeaderName| false;
         copy_end_to_end(
             &upstream,
             &mut parts.headers,
             &[http::header::CONTENT_LENGTH],
+            &unsigned,
+            false,
         );
         Ok(Response::from_parts(parts, Full::new(bytes)))
     }
@@ -240,10 +275,18 @@ mod tests {
         from.insert("te", HeaderValue::from_static("trailers"));
         from.insert("x-kept", HeaderValue::from_static("yes"));
         from.insert(HOST, HeaderValue::from_static("client.example"));
+        from.insert("x-original-url", HeaderValue::from_static("/admin"));
         let mut to = http::HeaderMap::new();
-        copy_end_to_end(&from, &mut to, &[HOST]);
+        copy_end_to_end(&from, &mut to, &[HOST], &|_| false, true);
         let names: Vec<&str> = to.keys().map(HeaderName::as_str).collect();
         assert_eq!(names, ["x-kept"]);
+        // Signed, a header stays whatever Connection says, and so does a signed override.
+        let signed = |n: &HeaderName| n == "x-secret-hop" || n == "x-original-url";
+        let mut to = http::HeaderMap::new();
+        copy_end_to_end(&from, &mut to, &[HOST], &signed, true);
+        let mut names: Vec<&str> = to.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["x-kept", "x-original-url", "x-secret-hop"]);
     }
 
     #[test]

@@ -291,6 +291,8 @@ async fn serve(
                     break;
                 }
             }
+            // The first byte of a request moves the deadline to the header-read limit.
+            _ = activity.first_byte.notified() => {}
             _ = signalled(&mut stop) => {
                 connection.as_mut().graceful_shutdown();
                 tokio::select! {
@@ -314,6 +316,8 @@ struct Activity {
     /// Milliseconds after `start` plus one; 0 when no byte arrived since `ready_at`.
     first_byte_at: AtomicU64,
     in_flight: AtomicUsize,
+    /// Signalled when the first byte of a request arrives.
+    first_byte: tokio::sync::Notify,
 }
 
 /// A request in the pipeline's hands; when the last ends, the connection is ready again.
@@ -335,6 +339,7 @@ impl Activity {
             ready_at: AtomicU64::new(0),
             first_byte_at: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            first_byte: tokio::sync::Notify::new(),
         }
     }
 
@@ -344,9 +349,13 @@ impl Activity {
 
     fn read(&self) {
         let now = self.millis() + 1;
-        let _ = self
-            .first_byte_at
-            .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+        let first =
+            self.first_byte_at
+                .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+        if first.is_ok() {
+            // A stored permit if the watchdog is not waiting yet: no wake-up is lost.
+            self.first_byte.notify_one();
+        }
     }
 
     fn begin(self: &Arc<Self>) -> Busy {

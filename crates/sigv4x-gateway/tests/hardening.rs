@@ -355,3 +355,117 @@ fn an_unsigned_request_is_refused_before_its_body_is_read() {
     );
     s.gateway.stop();
 }
+
+/// The setup with a second API (`zzzzzzzzzz`, allowing everyone) that a captured request could
+/// be sent to, and the replay guard on.
+fn two_apis() -> (BlockingGateway, SocketAddr) {
+    let mut config = reference_config();
+    config.settings.replay_cache = 1000;
+    config.apis[0].resource_policy =
+        Some(PolicySource::json("hardening-resource", RESOURCE_POLICY));
+    config.endpoints[0].policy = None;
+    let open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+        "Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    config = config.api(
+        sigv4x_gateway::ApiConfig::new("zzzzzzzzzz", "444455556666", "us-east-1")
+            .stage("prod")
+            .resource_policy(PolicySource::json("open", open))
+            .route(RouteConfig::respond(
+                "GET",
+                "/admin/stats",
+                200,
+                "other API",
+            )),
+    );
+    let gateway = Gateway::spawn(config).unwrap();
+    let address = gateway.address_for(Some(ENDPOINT)).unwrap();
+    (gateway, address)
+}
+
+#[test]
+fn an_unsigned_api_id_header_cannot_send_a_request_to_another_api() {
+    let (gateway, address) = two_apis();
+    let url = format!("http://{address}/prod/admin/stats");
+    let Some(mut headers) = botocore_headers(&REPORTING, "GET", &url, "", &[]) else {
+        return;
+    };
+    headers.push(("x-apigw-api-id".into(), "zzzzzzzzzz".into()));
+    let answer = raw_request(address, "GET", "/prod/admin/stats", &headers, b"");
+    assert_eq!(answer.status, 403, "{answer:?}");
+    assert!(
+        answer.body.contains("not signed: x-apigw-api-id"),
+        "{}",
+        answer.body
+    );
+    // Signed, the header chooses the API as it should.
+    let headers =
+        botocore_headers(&REPORTING, "GET", &url, "", &["x-apigw-api-id:zzzzzzzzzz"]).unwrap();
+    let answer = raw_request(address, "GET", "/prod/admin/stats", &headers, b"");
+    assert!(!answer.body.contains("not signed"), "{answer:?}");
+    assert_eq!(
+        gateway.audit().unwrap().last().unwrap().api_id.as_deref(),
+        Some("zzzzzzzzzz")
+    );
+    // The replay guard (one for every API) refuses the same bytes a second time.
+    let again = raw_request(address, "GET", "/prod/admin/stats", &headers, b"");
+    assert_eq!(again.status, 403, "{again:?}");
+    assert!(again.body.contains("already been used"), "{}", again.body);
+    gateway.stop();
+}
+
+#[test]
+fn an_absolute_target_must_name_the_signed_host() {
+    let s = setup();
+    let url = format!("http://{}/prod/orders", s.address);
+    let Some(headers) = botocore_headers(&LAMBDA, "GET", &url, "", &[]) else {
+        return;
+    };
+    let answer = raw_request(
+        s.address,
+        "GET",
+        "http://evil.example:9/prod/orders",
+        &headers,
+        b"",
+    );
+    assert_eq!(answer.status, 400, "{answer:?}");
+    let same = format!("http://{}/prod/orders", s.address);
+    let answer = raw_request(s.address, "GET", &same, &headers, b"");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    s.gateway.stop();
+}
+
+#[test]
+fn a_slow_header_is_cut_off_at_the_header_timeout_not_the_idle_one() {
+    use std::io::{Read, Write};
+    let mut config = reference_config();
+    config.settings.header_read_timeout_ms = 1000;
+    config.settings.idle_timeout_ms = 30_000;
+    let gateway = Gateway::spawn(config).unwrap();
+    let address = gateway.address_for(Some(ENDPOINT)).unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let started = std::time::Instant::now();
+    stream
+        .write_all(b"GET /prod/orders HTTP/1.1\r\nHost: x\r\nX-A: ")
+        .unwrap();
+    // One byte every 200 ms, never finishing the headers (bounded: at most 20 s).
+    let mut closed = false;
+    while started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+        if stream.write_all(b"a").is_err() {
+            closed = true;
+            break;
+        }
+        stream
+            .set_read_timeout(Some(Duration::from_millis(1)))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        if matches!(stream.read(&mut buf), Ok(0)) {
+            closed = true;
+            break;
+        }
+    }
+    let took = started.elapsed();
+    assert!(closed, "still open after {took:?}");
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    gateway.stop();
+}
