@@ -148,16 +148,13 @@ impl AuditRecord {
         for field in [&mut self.path, &mut self.reason, &mut self.method] {
             cap(field, max);
         }
-        for field in [&mut self.resource_arn, &mut self.route] {
-            if let Some(field) = field {
-                cap(field, max);
-            }
+        for field in [&mut self.resource_arn, &mut self.route].into_iter().flatten() {
+            cap(field, max);
         }
         for layer in &mut self.layers {
-            for field in [&mut layer.detail, &mut layer.policy, &mut layer.statement] {
-                if let Some(field) = field {
-                    cap(field, max);
-                }
+            let fields = [&mut layer.detail, &mut layer.policy, &mut layer.statement];
+            for field in fields.into_iter().flatten() {
+                cap(field, max);
             }
         }
     }
