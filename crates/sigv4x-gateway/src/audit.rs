@@ -148,7 +148,10 @@ impl AuditRecord {
         for field in [&mut self.path, &mut self.reason, &mut self.method] {
             cap(field, max);
         }
-        for field in [&mut self.resource_arn, &mut self.route].into_iter().flatten() {
+        for field in [&mut self.resource_arn, &mut self.route]
+            .into_iter()
+            .flatten()
+        {
             cap(field, max);
         }
         for layer in &mut self.layers {

@@ -506,9 +506,15 @@ pub struct PrincipalConfig {
     /// The IAM user or role ARN.
     pub arn: String,
     /// For a role: the session name. The caller is then the STS session
-    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, as API Gateway reports it.
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, as API Gateway reports it; the role
+    /// ARN (with its path, `role/svc/app-role`) is its `aws:PrincipalArn`.
     #[serde(default)]
     pub session_name: Option<String>,
+    /// The user's or role's unique id (`AIDA…` for a user, `AROA…` for a role), which IAM puts
+    /// in `aws:userid` (`AROA…:SESSION` for a role session). Without it `aws:userid` is absent
+    /// from the request, and a condition on it does not match.
+    #[serde(default)]
+    pub unique_id: Option<String>,
     /// Tags of the user or role, and session tags (`aws:PrincipalTag/…`).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -523,6 +529,7 @@ impl std::fmt::Debug for PrincipalConfig {
             .field("access_key_id", &self.access_key_id)
             .field("arn", &self.arn)
             .field("session_name", &self.session_name)
+            .field("unique_id", &self.unique_id)
             .field("tags", &self.tags)
             .field("identity_policies", &self.identity_policies)
             .finish_non_exhaustive()
@@ -542,6 +549,7 @@ impl PrincipalConfig {
             session_token: None,
             arn: arn.into(),
             session_name: None,
+            unique_id: None,
             tags: BTreeMap::new(),
             identity_policies: Vec::new(),
         }
@@ -557,6 +565,12 @@ impl PrincipalConfig {
     /// Adds a principal tag.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the unique id (`AIDA…`, `AROA…`) that `aws:userid` is made of.
+    pub fn unique_id(mut self, id: impl Into<String>) -> Self {
+        self.unique_id = Some(id.into());
         self
     }
 
@@ -740,7 +754,10 @@ impl GatewayConfig {
             }
             seen.push((source, kind));
             let policy = source.load(base)?;
-            for finding in sigv4x_policy::lint(&policy, kind) {
+            // Every API here is private: a resource policy without an endpoint guard is an
+            // error, not the warning it is for an API of unknown type.
+            let options = sigv4x_policy::LintOptions::private_api(true);
+            for finding in sigv4x_policy::lint_with(&policy, kind, options) {
                 findings.push((source.name(), finding));
             }
         }

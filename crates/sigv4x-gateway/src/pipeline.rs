@@ -73,6 +73,9 @@ struct Api {
 struct Principal {
     /// The caller as API Gateway reports it: the STS session ARN for a role session.
     caller: String,
+    /// The same caller as policies see it: `aws:PrincipalArn` (the role's, path kept),
+    /// `aws:userid`, `aws:username`, account and type.
+    identity: sigv4x_policy::Caller,
     tags: Vec<(String, String)>,
 }
 
@@ -137,22 +140,8 @@ impl Pipeline {
                 GatewayError::invalid(format!("{what}: {:?} is not an ARN", p.arn))
             })?;
             known_account(arn.account, &what)?;
-            let caller = match (&p.session_name, arn.resource.strip_prefix("role/")) {
-                (Some(session), Some(role_path)) => {
-                    let role = role_path.rsplit('/').next().unwrap_or(role_path);
-                    format!(
-                        "arn:{}:sts::{}:assumed-role/{role}/{session}",
-                        arn.partition, arn.account
-                    )
-                }
-                (Some(_), None) => {
-                    return Err(GatewayError::invalid(format!(
-                        "{what}: session_name is for roles, and {} is not a role",
-                        p.arn
-                    )))
-                }
-                (None, _) => p.arn.clone(),
-            };
+            let identity_of_caller = caller_of(p, &what)?;
+            let caller = identity_of_caller.arn().to_owned();
             let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(&caller);
             if let Some(token) = &p.session_token {
                 key = key.with_session_token(token.clone());
@@ -168,6 +157,7 @@ impl Pipeline {
             by_access_key.insert(p.access_key_id.clone(), principals.len());
             identity.push(policies);
             principals.push(Principal {
+                identity: identity_of_caller,
                 caller,
                 tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             });
@@ -460,7 +450,7 @@ impl Pipeline {
             // The real endpoint is HTTPS only; the emulator stands in for it.
             .with_secure_transport(true);
         if let Some((_, p)) = principal {
-            ctx = ctx.with_principal(p.caller.as_str());
+            ctx = ctx.with_caller(&p.identity);
             for (k, v) in &p.tags {
                 ctx = ctx.with_principal_tag(k, v.as_str());
             }
@@ -643,6 +633,29 @@ fn compile_route(r: &crate::config::RouteConfig, api: &str) -> Result<Route, Gat
         authorization: r.authorization,
         action,
     })
+}
+
+/// The caller a principal's configuration describes.
+fn caller_of(
+    p: &crate::config::PrincipalConfig,
+    what: &str,
+) -> Result<sigv4x_policy::Caller, GatewayError> {
+    use sigv4x_policy::Caller;
+    let caller = match &p.session_name {
+        Some(session) => Caller::role_session(&p.arn, session).map_err(|e| {
+            GatewayError::invalid(format!(
+                "{what}: session_name is for roles, and {} is not one ({e})",
+                p.arn
+            ))
+        })?,
+        None => Caller::new(&p.arn).map_err(|e| GatewayError::invalid(format!("{what}: {e}")))?,
+    };
+    match &p.unique_id {
+        Some(id) => caller
+            .with_unique_id(id)
+            .map_err(|e| GatewayError::invalid(format!("{what}: unique_id: {e}"))),
+        None => Ok(caller),
+    }
 }
 
 fn layer_of(kind: PolicyKind) -> Layer {

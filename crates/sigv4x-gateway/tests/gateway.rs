@@ -405,3 +405,44 @@ fn a_blocking_gateway_serves_synchronous_tests() {
     gateway.stop();
     assert!(std::net::TcpStream::connect(inside).is_err());
 }
+
+/// Policies see the caller as IAM describes it: `aws:userid` from the configured unique id
+/// and the session name, `aws:PrincipalArn` the role's ARN with its path.
+#[tokio::test]
+async fn policies_see_the_callers_unique_id_and_role_path() {
+    let policy = r#"{"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyThisSession", "Effect": "Deny", "Principal": "*",
+         "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"StringNotLike": {"aws:userid": "AROAEXAMPLEROLE00001:orders-function"}}},
+        {"Sid": "RoleWithPath", "Effect": "Allow", "Principal": "*",
+         "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/svc/orders-lambda-role"}}}]}"#;
+    let caller = |unique_id: Option<&str>| {
+        let mut p = PrincipalConfig::new(
+            LAMBDA.id,
+            LAMBDA.secret,
+            "arn:aws:iam::111122223333:role/svc/orders-lambda-role",
+        )
+        .session("orders-function", Some(LAMBDA.token.to_owned()))
+        .identity_policy(PolicySource::json("identity-all", IDENTITY_ALL));
+        if let Some(id) = unique_id {
+            p = p.unique_id(id);
+        }
+        p
+    };
+    for (unique_id, expected) in [(Some("AROAEXAMPLEROLE00001"), 200), (None, 403)] {
+        let mut config = config(
+            vec![RouteConfig::respond("GET", "/orders", 200, "{}")],
+            EndpointConfig::new(VPCE, CALLER_ACCOUNT),
+        );
+        config.apis[0].resource_policy = Some(PolicySource::json("resource", policy));
+        config.principals = vec![caller(unique_id)];
+        let gateway = Gateway::start(config).await.unwrap();
+        let inside = gateway.address_for(Some(VPCE)).unwrap();
+        let response = send(inside, signed(&LAMBDA, "GET", inside, "/prod/orders", ""))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "unique id {unique_id:?}");
+        gateway.shutdown().await;
+    }
+}
