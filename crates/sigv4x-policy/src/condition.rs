@@ -442,10 +442,49 @@ fn is_bool(text: &str) -> bool {
     text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false")
 }
 
-/// A decimal number as IAM conditions write them: optional `-`, digits,
-/// optional fraction. No exponents, no `NaN`/`inf`.
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
-    let body = text.strip_prefix('-').unwrap_or(text);
+/// A decimal number as IAM conditions write them ("an integer or decimal
+/// value"): optional `-`, digits, optional `.` and digits. No `+`, no
+/// exponent, no spaces, no `NaN`/`inf`. Kept as its digits (leading zeros
+/// of the whole part and trailing zeros of the fraction dropped), so that
+/// comparisons are exact: `9007199254740993` and `9007199254740992` differ,
+/// as they would not after a round trip through `f64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decimal<'a> {
+    negative: bool,
+    whole: &'a str,
+    fraction: &'a str,
+}
+
+impl Decimal<'_> {
+    /// Compare two numbers exactly.
+    fn compare(&self, other: &Decimal<'_>) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (negative, _) => {
+                let magnitude = self
+                    .whole
+                    .len()
+                    .cmp(&other.whole.len())
+                    .then_with(|| self.whole.cmp(other.whole))
+                    .then_with(|| self.fraction.cmp(other.fraction));
+                if negative {
+                    magnitude.reverse()
+                } else {
+                    magnitude
+                }
+            }
+        }
+    }
+}
+
+/// Read a number in IAM's condition format; `None` for anything else.
+pub(crate) fn parse_number(text: &str) -> Option<Decimal<'_>> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(body) => (true, body),
+        None => (false, text),
+    };
     let (whole, fraction) = match body.split_once('.') {
         Some((w, f)) => (w, Some(f)),
         None => (body, None),
@@ -454,13 +493,22 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
     if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
         return None;
     }
-    text.parse().ok()
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.unwrap_or("").trim_end_matches('0');
+    // `-0` is zero.
+    let negative = negative && !(whole.is_empty() && fraction.is_empty());
+    Some(Decimal {
+        negative,
+        whole,
+        fraction,
+    })
 }
 
-/// Compare request against policy (request OP policy).
+/// Compare request against policy (request OP policy). A request value
+/// that is not a number matches nothing, as in IAM.
 fn compare_numbers(policy: &str, request: &str, test: impl Fn(std::cmp::Ordering) -> bool) -> bool {
     match (parse_number(policy), parse_number(request)) {
-        (Some(p), Some(r)) => r.partial_cmp(&p).is_some_and(test),
+        (Some(p), Some(r)) => test(r.compare(&p)),
         _ => false,
     }
 }
@@ -472,25 +520,66 @@ fn compare_dates(policy: &str, request: &str, test: impl Fn(std::cmp::Ordering) 
     }
 }
 
-/// Can this policy value ever match, given the operator? Used by the linter.
-pub(crate) fn value_problem(kind: OperatorKind, value: &str) -> Option<&'static str> {
+/// Is `value` base-64 text (`BinaryEquals` compares against it)?
+fn is_base64(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    let padding = value.len() - body.len();
+    !value.is_empty()
+        && value.len() % 4 == 0
+        && padding <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// Why the operator cannot read a policy value, if it cannot: IAM Access
+/// Analyzer's "Invalid condition data type" ("The value in the condition
+/// key-value pair must match the data type of the condition key and
+/// condition operator",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>).
+/// The parser refuses such a value: evaluated, it would match nothing, so
+/// a `Deny` carrying it would silently stop applying.
+///
+/// The forms accepted are those of "IAM JSON policy elements: Condition
+/// operators"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>):
+/// - `Bool`, `Null`: `true` or `false`. The page compares keys to "true"
+///   or "false" and says nothing of other spellings, so `True` or `1` are
+///   refused rather than guessed at;
+/// - `Numeric…`: "an integer or decimal value";
+/// - `Date…`: "one of the W3C implementations of the ISO 8601 date formats
+///   or in epoch (UNIX) time": `2025-01-31`, `2025-01-31T12:00Z`,
+///   `2025-01-31T12:00:00.5+02:00`, or whole epoch seconds. Four bare
+///   digits are refused: `2025` reads as the W3C year and as epoch second
+///   2025 alike;
+/// - `IpAddress`, `NotIpAddress`: an IPv4 or IPv6 address or CIDR block,
+///   the prefix within the family's length, no leading zeros;
+/// - `BinaryEquals`: base-64 text.
+pub(crate) fn policy_value_error(kind: OperatorKind, value: &str) -> Option<String> {
     use OperatorKind as K;
-    let ok = match kind {
-        K::Bool | K::Null => is_bool(value),
-        K::IpAddress | K::NotIpAddress => Cidr::parse(value).is_some(),
-        _ if kind.is_numeric() => parse_number(value).is_some(),
-        _ if kind.is_date() => date::parse_millis(value).is_some(),
-        _ => true,
-    };
-    if ok {
-        None
-    } else {
-        Some(match kind {
-            K::Bool | K::Null => "is neither `true` nor `false`",
-            K::IpAddress | K::NotIpAddress => "is not an IP address or CIDR block",
-            _ if kind.is_numeric() => "is not a number",
-            _ => "is not an ISO 8601 date or epoch seconds",
-        })
+    match kind {
+        K::Bool | K::Null if value != "true" && value != "false" => Some(format!(
+            "`{value}` is not a {} value: write true or false",
+            if kind == K::Bool { "Bool" } else { "Null" }
+        )),
+        K::IpAddress | K::NotIpAddress if Cidr::parse(value).is_none() => Some(format!(
+            "`{value}` is not an IPv4 or IPv6 address or CIDR block (such as 203.0.113.0/24 or 2001:db8::/32)"
+        )),
+        _ if kind.is_numeric() && parse_number(value).is_none() => Some(format!(
+            "`{value}` is not an integer or decimal number (digits, an optional leading `-` and fraction; no `+`, exponent or spaces)"
+        )),
+        _ if kind.is_date() && value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!(
+                "`{value}` reads both as a year and as epoch seconds; write a full date such as {value}-01-01"
+            ))
+        }
+        _ if kind.is_date() && date::parse_millis(value).is_none() => Some(format!(
+            "`{value}` is not an ISO 8601 date (2025-01-31, 2025-01-31T12:00:00Z, with a fraction or a ±hh:mm offset) or whole epoch seconds"
+        )),
+        K::BinaryEquals if !is_base64(value) => {
+            Some(format!("`{value}` is not base-64 text"))
+        }
+        _ => None,
     }
 }
 
@@ -512,10 +601,56 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(parse_number("12"), Some(12.0));
-        assert_eq!(parse_number("-1.5"), Some(-1.5));
-        for bad in ["NaN", "inf", "1e3", "", "-", "1.", ".5"] {
+        use std::cmp::Ordering;
+        let cmp = |a: &str, b: &str| parse_number(a).unwrap().compare(&parse_number(b).unwrap());
+        assert_eq!(cmp("12", "12.0"), Ordering::Equal);
+        assert_eq!(cmp("-0", "0"), Ordering::Equal);
+        assert_eq!(cmp("007", "7"), Ordering::Equal);
+        assert_eq!(cmp("-1.5", "-1.25"), Ordering::Less);
+        assert_eq!(cmp("0.5", "0.45"), Ordering::Greater);
+        assert_eq!(cmp("100", "99.999"), Ordering::Greater);
+        assert_eq!(cmp("-100", "-99"), Ordering::Less);
+        assert_eq!(
+            cmp("9007199254740993", "9007199254740992"),
+            Ordering::Greater
+        );
+        for bad in ["NaN", "inf", "1e3", "", "-", "1.", ".5", "+100", " 1", "1 "] {
             assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn policy_values_are_read_per_operator() {
+        use OperatorKind as K;
+        let bad = [
+            (K::Bool, "1"),
+            (K::Bool, "True"),
+            (K::Null, "yes"),
+            (K::IpAddress, "10.0.0.0/33"),
+            (K::NotIpAddress, "010.0.0.0/8"),
+            (K::NumericGreaterThan, "+100"),
+            (K::DateLessThan, "2025-01-31 12:00:00"),
+            (K::DateLessThan, "2025"),
+            (K::BinaryEquals, "not base64!"),
+        ];
+        for (kind, value) in bad {
+            assert!(
+                policy_value_error(kind, value).is_some(),
+                "{kind:?} {value}"
+            );
+        }
+        let good = [
+            (K::Bool, "false"),
+            (K::Null, "true"),
+            (K::IpAddress, "2001:db8::/32"),
+            (K::NumericLessThan, "-3.5"),
+            (K::DateGreaterThan, "1717245015"),
+            (K::DateGreaterThan, "2024-06-01T12:30:15Z"),
+            (K::BinaryEquals, "QmluYXJ5VmFsdWU="),
+            (K::StringEquals, "anything at all"),
+        ];
+        for (kind, value) in good {
+            assert_eq!(policy_value_error(kind, value), None, "{kind:?} {value}");
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::arn;
-use crate::condition::{self, OperatorKind, SetQualifier};
+use crate::condition::{OperatorKind, SetQualifier};
 use crate::date;
 use crate::policy::{
     Condition, Effect, Policy, PolicyKind, PrincipalType, Principals, Statement, ValueClause,
@@ -328,14 +328,8 @@ fn lint_principal(l: &mut Linter<'_>, s: &Statement) {
         );
         return;
     }
-    if clause.negated && s.effect == Effect::Allow {
-        l.push(
-            Severity::Warning,
-            "not-principal-with-allow",
-            "NotPrincipal with Allow grants access to everyone not listed, anonymous callers included"
-                .to_owned(),
-        );
-    }
+    // NotPrincipal with Allow, and wildcards in NotPrincipal, are refused
+    // by the parser.
     if let Principals::Listed(ids) = &clause.principals {
         for id in ids {
             if id.kind != PrincipalType::Aws || id.value == "*" {
@@ -543,16 +537,7 @@ fn lint_condition_value(l: &mut Linter<'_>, c: &Condition, value: &str) {
         // Known only after substitution.
         return;
     }
-    if let Some(problem) = condition::value_problem(op.kind, value) {
-        l.push(
-            Severity::Error,
-            "never-matches",
-            format!(
-                "value `{value}` of {} on {key} {problem}, so it never matches",
-                op.name
-            ),
-        );
-    }
+    // Values the operator cannot read are refused by the parser.
     if op.kind.is_arn() && !wildcard::has_wildcard(value) {
         if let Some(problem) = arn::shape_problem(value, true) {
             l.push(

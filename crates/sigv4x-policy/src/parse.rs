@@ -191,10 +191,17 @@ fn parse_statement(
         Some(other) => return Err(wrong(&path.field("Effect"), "a string", other)),
     };
     let principal = match one_of(map, path, "Principal", "NotPrincipal")? {
-        Some((negated, name, v)) => Some(PrincipalClause {
-            negated,
-            principals: parse_principals(v, &path.field(name), variables)?,
-        }),
+        Some((negated, name, v)) => {
+            let at = path.field(name);
+            let principals = parse_principals(v, &at, variables)?;
+            if negated {
+                check_not_principal(&principals, effect, v, &at)?;
+            }
+            Some(PrincipalClause {
+                negated,
+                principals,
+            })
+        }
         None => None,
     };
     let action = match one_of(map, path, "Action", "NotAction")? {
@@ -320,6 +327,60 @@ fn string_list(value: &Value, path: &Path) -> Result<Vec<String>, ParseError> {
     }
 }
 
+/// `NotPrincipal` as IAM supports it
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>):
+/// "NotPrincipal must be used with \"Effect\":\"Deny\". Using it with
+/// \"Effect\":\"Allow\" is not supported." And no wildcard: `"*"` and
+/// `{"AWS": "*"}` would exclude everyone, so the `Deny` would never apply;
+/// IAM Access Analyzer's "Unsupported wildcard in principal" refuses
+/// wildcards in principal values, and nothing documents a meaning for
+/// them in `NotPrincipal`, so both spellings are refused alike.
+fn check_not_principal(
+    principals: &Principals,
+    effect: Effect,
+    value: &Value,
+    path: &Path,
+) -> Result<(), ParseError> {
+    if effect == Effect::Allow {
+        return Err(invalid(
+            path,
+            "NotPrincipal with \"Effect\": \"Allow\" is not supported by IAM (it would let in everyone not listed, anonymous callers included); use Principal, or a Deny".to_owned(),
+        ));
+    }
+    let listed = match principals {
+        Principals::Anyone => {
+            return Err(invalid(
+                path,
+                "unsupported wildcard in principal: NotPrincipal \"*\" excludes everyone, so the Deny would never apply".to_owned(),
+            ))
+        }
+        Principals::Listed(listed) => listed,
+    };
+    if let Some(id) = listed.iter().find(|id| id.value.contains(['*', '?'])) {
+        let kind_name = match id.kind {
+            PrincipalType::Aws => "AWS",
+            PrincipalType::Service => "Service",
+            PrincipalType::Federated => "Federated",
+            PrincipalType::CanonicalUser => "CanonicalUser",
+        };
+        let at = match value.get(kind_name) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .position(|item| item.as_str() == Some(id.value.as_str()))
+                .map_or_else(|| path.field(kind_name), |i| path.field(kind_name).index(i)),
+            _ => path.field(kind_name),
+        };
+        return Err(invalid(
+            &at,
+            format!(
+                "unsupported wildcard in principal: `{}` in NotPrincipal (wildcards are not supported in principal values; name the principals to spare)",
+                id.value
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_principals(value: &Value, path: &Path, variables: bool) -> Result<Principals, ParseError> {
     match value {
         Value::String(s) if s == "*" => Ok(Principals::Anyone),
@@ -395,6 +456,7 @@ fn parse_conditions(
             let values = condition_values(value, &key_path)?;
             let array = value.is_array();
             let templates = condition_templates(&operator, &values, &key_path, array, variables)?;
+            check_values(&operator, &templates, &key_path, array)?;
             conditions.push(Condition {
                 operator: operator.clone(),
                 key: key.clone(),
@@ -452,6 +514,29 @@ fn condition_templates(
         templates.push(template);
     }
     Ok(templates)
+}
+
+/// Every policy value must be one the operator can read ("Invalid
+/// condition data type"): otherwise it would match nothing, and a `Deny`
+/// carrying it would silently stop applying. Values with variables are
+/// string or ARN values, which any text is.
+fn check_values(
+    operator: &Operator,
+    templates: &[Template],
+    path: &Path,
+    array: bool,
+) -> Result<(), ParseError> {
+    for (i, template) in templates.iter().enumerate() {
+        if let Template::Plain(value) = template {
+            if let Some(problem) = condition::policy_value_error(operator.kind, value) {
+                return Err(invalid(
+                    &item_path(path, array, i),
+                    format!("invalid condition data type for {operator}: {problem}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn condition_value(value: &Value, path: &Path) -> Result<String, ParseError> {

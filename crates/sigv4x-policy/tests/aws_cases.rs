@@ -604,7 +604,154 @@ fn cases() -> Vec<Case> {
         )
     });
     more_cases(&mut c);
+    attack_cases(&mut c);
     c
+}
+
+/// What the outside attack on the fail-closed promise found: rows that
+/// used to let a call in.
+#[allow(clippy::too_many_lines)]
+fn attack_cases(c: &mut Vec<Case>) {
+    // --- H1: a Deny whose value the operator cannot read is refused
+    // ("Invalid condition data type"), never a Deny that never holds.
+    let unreadable: &[(&str, &str, &str)] = &[
+        (
+            r#"{"Bool": {"aws:SecureTransport": "1"}}"#,
+            "$.Statement[1].Condition.Bool[\"aws:SecureTransport\"]",
+            ANALYZER,
+        ),
+        (
+            r#"{"Bool": {"aws:SecureTransport": "True"}}"#,
+            "$.Statement[1].Condition.Bool[\"aws:SecureTransport\"]",
+            OPS,
+        ),
+        (
+            r#"{"Null": {"aws:SourceVpce": "yes"}}"#,
+            "$.Statement[1].Condition.Null[\"aws:SourceVpce\"]",
+            ANALYZER,
+        ),
+        (
+            r#"{"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/33"}}"#,
+            "$.Statement[1].Condition.IpAddress[\"aws:VpcSourceIp\"]",
+            OPS,
+        ),
+        (
+            r#"{"NotIpAddress": {"aws:VpcSourceIp": ["192.0.2.0/24", "010.0.0.0/8"]}}"#,
+            "$.Statement[1].Condition.NotIpAddress[\"aws:VpcSourceIp\"][1]",
+            OPS,
+        ),
+        (
+            r#"{"NumericGreaterThan": {"aws:MultiFactorAuthAge": "+100"}}"#,
+            "$.Statement[1].Condition.NumericGreaterThan[\"aws:MultiFactorAuthAge\"]",
+            OPS,
+        ),
+        (
+            r#"{"NumericLessThan": {"aws:MultiFactorAuthAge": "1e3"}}"#,
+            "$.Statement[1].Condition.NumericLessThan[\"aws:MultiFactorAuthAge\"]",
+            OPS,
+        ),
+        (
+            r#"{"DateGreaterThan": {"aws:CurrentTime": "2020-01-01 00:00:00"}}"#,
+            "$.Statement[1].Condition.DateGreaterThan[\"aws:CurrentTime\"]",
+            OPS,
+        ),
+        (
+            r#"{"DateGreaterThan": {"aws:CurrentTime": "01/02/2020"}}"#,
+            "$.Statement[1].Condition.DateGreaterThan[\"aws:CurrentTime\"]",
+            OPS,
+        ),
+        (
+            r#"{"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00"}}"#,
+            "$.Statement[1].Condition.DateGreaterThan[\"aws:CurrentTime\"]",
+            OPS,
+        ),
+        (
+            r#"{"DateGreaterThan": {"aws:CurrentTime": "2020"}}"#,
+            "$.Statement[1].Condition.DateGreaterThan[\"aws:CurrentTime\"]",
+            OPS,
+        ),
+        (
+            r#"{"BinaryEquals": {"aws:SourceVpce": "not base64"}}"#,
+            "$.Statement[1].Condition.BinaryEquals[\"aws:SourceVpce\"]",
+            OPS,
+        ),
+    ];
+    for (condition, path, doc) in unreadable {
+        c.push(Case {
+            deny_if: Some(condition),
+            keys: &[
+                ("aws:SecureTransport", &["false"]),
+                ("aws:VpcSourceIp", &["10.1.2.3"]),
+                ("aws:MultiFactorAuthAge", &["5000"]),
+            ],
+            ..base(
+                "a Deny value its operator cannot read is refused",
+                doc,
+                Refused(path),
+            )
+        });
+    }
+    // The readable forms still hold, compared exactly.
+    c.push(Case {
+        deny_if: Some(r#"{"NumericGreaterThan": {"aws:MultiFactorAuthAge": "9007199254740992"}}"#),
+        keys: &[("aws:MultiFactorAuthAge", &["9007199254740993"])],
+        ..base(
+            "numbers compare exactly, past f64 precision",
+            OPS,
+            Deny("Guard"),
+        )
+    });
+    c.push(Case {
+        deny_if: Some(r#"{"NumericEquals": {"aws:MultiFactorAuthAge": "3600.0"}}"#),
+        keys: &[("aws:MultiFactorAuthAge", &["03600"])],
+        ..base("numbers compare by value", OPS, Deny("Guard"))
+    });
+    c.push(Case {
+        deny_if: Some(r#"{"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00+02:00"}}"#),
+        keys: &[("aws:CurrentTime", &["2029-12-31T21:59:59Z"])],
+        ..base("an ISO 8601 date with an offset holds", OPS, Deny("Guard"))
+    });
+    // The request side follows AWS: a request value the operator cannot
+    // read is a non-match (so a negated operator holds).
+    c.push(Case {
+        deny_if: Some(r#"{"NotIpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}}"#),
+        keys: &[("aws:VpcSourceIp", &["not-an-ip"])],
+        ..base(
+            "an unreadable request address is outside every block",
+            OPS,
+            Deny("Guard"),
+        )
+    });
+    c.push(Case {
+        deny_if: Some(r#"{"Bool": {"aws:SecureTransport": "false"}}"#),
+        keys: &[("aws:SecureTransport", &["maybe"])],
+        ..base(
+            "an unreadable request boolean matches nothing",
+            OPS,
+            Allow("All"),
+        )
+    });
+
+    // --- H2: NotPrincipal with Allow is not supported; wildcards in
+    // NotPrincipal are refused, in both spellings.
+    const ALLOW_NOT_P: &str = r#"[{"Sid": "NotP", "Effect": "Allow", "NotPrincipal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#;
+    c.push(Case {
+        resource: Some(ALLOW_NOT_P),
+        principal: None,
+        ..base(
+            "NotPrincipal {AWS: *} with Allow is refused",
+            NOTPRINCIPAL,
+            Refused("$.Statement[0].NotPrincipal"),
+        )
+    });
+    c.push(Case { resource: Some(r#"[{"Sid": "NotP", "Effect": "Allow", "NotPrincipal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("NotPrincipal * with Allow is refused", NOTPRINCIPAL, Refused("$.Statement[0].NotPrincipal")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "NotP", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some(X1), ..base("NotPrincipal with Allow naming an account is refused", NOTPRINCIPAL, Refused("$.Statement[0].NotPrincipal")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("NotPrincipal * in a Deny is refused", ANALYZER, Refused("$.Statement[1].NotPrincipal")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("NotPrincipal {AWS: *} in a Deny is refused like *", ANALYZER, Refused("$.Statement[1].NotPrincipal.AWS")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": {"AWS": ["444455556666", "arn:aws:iam::444455556666:role/app-*"]}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("a partial wildcard in NotPrincipal is refused", ANALYZER, Refused("$.Statement[1].NotPrincipal.AWS[1]")) });
+    // Principal "*" and {"AWS": "*"} mean the same: anonymous included.
+    c.push(Case { resource: Some(r#"[{"Sid": "Any", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: None, ..base("Principal {AWS: *} lets an anonymous caller in, as * does", PRINCIPAL, Allow("Any")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "Any", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: None, ..base("a Deny to {AWS: *} covers an anonymous caller", PRINCIPAL, Deny("Any")) });
 }
 
 /// Evaluation logic, principals, actions, resources and operators.

@@ -146,16 +146,6 @@ fn each_mistake_is_found() {
         ),
         (
             PolicyKind::Identity,
-            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "yes"}}}"#.into(),
-            "never-matches", Severity::Error, Some(0),
-        ),
-        (
-            PolicyKind::Identity,
-            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/33"}}}"#.into(),
-            "never-matches", Severity::Error, Some(0),
-        ),
-        (
-            PolicyKind::Identity,
             r#"{"Effect": "Allow", "Action": "execute-api:Invok", "Resource": "arn:aws:execute-api:*"}"#.into(),
             "unknown-action", Severity::Error, Some(0),
         ),
@@ -168,11 +158,6 @@ fn each_mistake_is_found() {
             PolicyKind::Resource,
             format!(r#"{ENDPOINT_DENY}, {{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}}"#),
             "missing-principal", Severity::Error, Some(1),
-        ),
-        (
-            PolicyKind::Resource,
-            format!(r#"{ENDPOINT_DENY}, {{"Effect": "Allow", "NotPrincipal": {ROLE}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*", "Condition": {{"Bool": {{"aws:SecureTransport": "true"}}}}}}"#),
-            "not-principal-with-allow", Severity::Warning, Some(1),
         ),
         (
             PolicyKind::Identity,

@@ -61,7 +61,6 @@ const ROWS: &[Row] = &[
     row("missing-version", "missing-version.json", IDENTITY_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html"),
     row("never-matches", "never-matches.json", TAG_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"),
     row("no-statements", "no-statements.json", PRIVATE_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"),
-    row("not-principal-with-allow", "not-principal-with-allow.json", CROSS_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html"),
     row("open-principal-without-condition", "open-principal-without-condition.json", IP_EXAMPLE, EXAMPLES),
     row("partial-endpoint-deny", "partial-endpoint-deny.json", PRIVATE_EXAMPLE, EXAMPLES),
     Row { kind: Some(PolicyKind::Identity), ..row("principal-in-identity-policy", "principal-in-identity-policy.json", IDENTITY_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html") },
@@ -76,6 +75,8 @@ const ROWS: &[Row] = &[
     // them as `parse-error`.
     row("parse-error", "unknown-operator.json", PRIVATE_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"),
     row("parse-error", "duplicate-key.json", PRIVATE_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"),
+    row("parse-error", "not-principal-with-allow.json", CROSS_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html"),
+    row("parse-error", "invalid-condition-data-type.json", PRIVATE_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"),
     row("parse-error", "duplicate-key-case.json", PRIVATE_EXAMPLE, "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"),
 ];
 
