@@ -57,6 +57,16 @@ pub(crate) fn principal_account(principal: &str) -> Option<&str> {
         .filter(|a| is_account_id(a))
 }
 
+/// The partition and account of an ARN whose partition AWS has and whose
+/// account is twelve digits; `None` when either cannot be read (`ARN:aws:…`,
+/// `arn:aws:…:1111-2222-3333:…`, an account `*`, no ARN at all). Accounts
+/// that cannot be read cannot be compared.
+pub(crate) fn partition_account(text: &str) -> Option<(&str, &str)> {
+    let arn = Arn::parse(text)?;
+    (PARTITIONS.contains(&arn.partition) && is_account_id(arn.account))
+        .then_some((arn.partition, arn.account))
+}
+
 /// For an STS assumed-role session ARN
 /// (`arn:aws:sts::111122223333:assumed-role/RoleName/session`), the parsed
 /// ARN and the role name. Allocates nothing.
@@ -102,6 +112,11 @@ pub(crate) fn is_role_of_session(role_arn: &str, caller: &str) -> bool {
         && role.account == session.account
         && role.resource.starts_with("role/")
         && role.resource.rsplit('/').next() == Some(name)
+}
+
+/// Is `text` a partition AWS has (`aws`, `aws-cn`, `aws-us-gov`, …)?
+pub fn is_partition(text: &str) -> bool {
+    PARTITIONS.contains(&text)
 }
 
 /// The partitions AWS has.

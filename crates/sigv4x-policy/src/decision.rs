@@ -6,9 +6,11 @@
 //! 2. A request through a VPC endpoint (one that carries `aws:SourceVpce`)
 //!    also needs an `Allow` from the endpoint policy, when one is set; an
 //!    endpoint without a custom policy has AWS's default full-access policy.
-//! 3. Cross-account (caller's account differs from the account in the
-//!    resource ARN): both an identity policy and the resource policy must
-//!    allow.
+//! 3. Cross-account (caller's account or partition differs from the
+//!    resource ARN's, or either cannot be read: not an ARN, an unknown
+//!    partition, an account that is not twelve digits): both an identity
+//!    policy and the resource policy must allow. Accounts that cannot be
+//!    compared are never taken to be the same.
 //! 4. Same account: an allow from either an identity policy or the resource
 //!    policy is enough (API Gateway's documented table for resource
 //!    policies with IAM authorization).
@@ -18,7 +20,7 @@
 
 use std::fmt;
 
-use crate::arn::{self, Arn};
+use crate::arn;
 use crate::context::RequestContext;
 use crate::evaluate::{AppliedStatement, MissedStatement, PolicyEvaluation, StatementRef};
 use crate::policy::{Policy, PolicyKind};
@@ -191,8 +193,15 @@ pub struct Decision<'p> {
     /// The statement that decided (the deny, or the allow); `None` for an
     /// implicit deny, where no statement applied.
     pub decided_by: Option<Determinant<'p>>,
-    /// The caller's account differs from the API's account.
+    /// The caller's account differs from the API's account, or the two
+    /// cannot be compared (see `accounts_unknown`).
     pub cross_account: bool,
+    /// The caller's or the API's account (or partition) cannot be read
+    /// from its ARN (not an ARN, an unknown partition, an account that is
+    /// not twelve digits or is a wildcard), so the call was treated as
+    /// cross-account: both an identity policy and the resource policy must
+    /// allow.
+    pub accounts_unknown: bool,
     /// What the VPC endpoint policy said.
     pub endpoint: LayerVerdict<'p>,
     /// What the API's resource policy said.
@@ -250,12 +259,18 @@ impl Authorizer {
         } else {
             LayerVerdict::NotConsulted
         };
-        let resource_account = Arn::parse(ctx.resource())
-            .map(|a| a.account)
-            .filter(|a| arn::is_account_id(a));
-        let cross_account = match (ctx.principal_account(), resource_account) {
-            (Some(caller), Some(owner)) => caller != owner,
-            _ => false,
+        // Same account only when both accounts (and partitions) can be read
+        // and agree: accounts that cannot be compared are treated as
+        // cross-account, so both an identity policy and the resource policy
+        // must allow.
+        let accounts = (
+            ctx.principal().map(arn::partition_account),
+            arn::partition_account(ctx.resource()),
+        );
+        let (cross_account, accounts_unknown) = match accounts {
+            (None, _) => (false, false),
+            (Some(Some(caller)), Some(owner)) => (caller != owner, false),
+            (Some(_), _) => (true, true),
         };
         let skipped = Skipped {
             endpoint_policy_off_path: self.endpoint.is_some() && !through_endpoint,
@@ -267,6 +282,7 @@ impl Authorizer {
             layer: PolicyKind::Identity,
             decided_by: None,
             cross_account,
+            accounts_unknown,
             endpoint,
             resource,
             identity,
@@ -454,6 +470,13 @@ impl fmt::Display for Decision<'_> {
 }
 
 impl Decision<'_> {
+    fn write_cross_account(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.accounts_unknown {
+            f.write_str("the caller's and the API's accounts cannot be compared, so the call is treated as cross-account; ")?;
+        }
+        Ok(())
+    }
+
     fn write_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.outcome {
             Outcome::ExplicitDeny => match &self.decided_by {
@@ -470,7 +493,9 @@ impl Decision<'_> {
                         first = false;
                     }
                 }
-                if self.cross_account {
+                if self.accounts_unknown {
+                    f.write_str(" (treated as cross-account, as the caller's and the API's accounts cannot be compared: identity and resource policy both allow)")?;
+                } else if self.cross_account {
                     f.write_str(" (cross-account: identity and resource policy both allow)")?;
                 }
                 Ok(())
@@ -482,6 +507,7 @@ impl Decision<'_> {
                         write_no_allow(f, PolicyKind::VpcEndpoint, &self.endpoint)
                     }
                     PolicyKind::Resource if self.cross_account => {
+                        self.write_cross_account(f)?;
                         f.write_str(
                             "a cross-account call needs the resource policy to allow too, but ",
                         )?;
@@ -489,6 +515,7 @@ impl Decision<'_> {
                     }
                     PolicyKind::Resource => write_no_allow(f, PolicyKind::Resource, &self.resource),
                     PolicyKind::Identity if self.cross_account => {
+                        self.write_cross_account(f)?;
                         f.write_str(
                             "a cross-account call needs an identity policy to allow too, but ",
                         )?;

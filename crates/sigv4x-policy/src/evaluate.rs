@@ -287,10 +287,12 @@ fn principal_covers(
         Principals::Listed(listed) => listed,
     };
     if clause.negated {
-        !not_principal_excludes(listed, ctx.principal())
+        !not_principal_excludes(listed, ctx.principal(), ctx.resource())
     } else {
         match ctx.principal() {
-            Some(caller) => listed.iter().any(|id| principal_matches(id, caller)),
+            Some(caller) => listed
+                .iter()
+                .any(|id| principal_matches(id, caller, ctx.resource())),
             None => listed.iter().any(is_everyone),
         }
     }
@@ -301,74 +303,75 @@ fn is_everyone(id: &PrincipalId) -> bool {
 }
 
 /// `Principal` matching for one entry. An account id or `…:root` covers
-/// every principal of the account; a role ARN covers the role's sessions;
-/// anything else must equal the caller's ARN. Partial wildcards are not
-/// allowed in `Principal` and so never match (the linter reports them).
-fn principal_matches(id: &PrincipalId, caller: &str) -> bool {
+/// every principal of the account *in the same partition* (a bare account
+/// id stands for the account in the resource's partition); a role ARN
+/// covers the role's sessions (partition compared too); anything else must
+/// equal the caller's ARN. Partial wildcards are not allowed in
+/// `Principal` and so never match (the linter reports them).
+fn principal_matches(id: &PrincipalId, caller: &str, resource: &str) -> bool {
     if id.kind != PrincipalType::Aws {
         // Service and federated principals never call with an IAM ARN.
         return false;
     }
     let value = id.value.as_str();
-    if value == "*" {
+    if value == "*" || value == caller {
         return true;
     }
-    if value == caller {
-        return true;
-    }
-    if let Some(account) = account_of_root(value) {
-        return arn::principal_account(caller) == Some(account);
+    if root_of(value).is_some() {
+        return names_account_of(value, caller, resource);
     }
     arn::is_role_of_session(value, caller)
 }
 
-/// `111122223333` or `arn:aws:iam::111122223333:root` → the account.
-fn account_of_root(value: &str) -> Option<&str> {
+/// `111122223333` (partition `None`: the resource's) or
+/// `arn:PARTITION:iam::111122223333:root` → the partition and account.
+fn root_of(value: &str) -> Option<(Option<&str>, &str)> {
     if arn::is_account_id(value) {
-        return Some(value);
+        return Some((None, value));
     }
     let parsed = Arn::parse(value)?;
     (parsed.service == "iam" && parsed.region.is_empty() && parsed.resource == "root")
-        .then_some(parsed.account)
-        .filter(|a| arn::is_account_id(a))
+        .then_some((Some(parsed.partition), parsed.account))
+        .filter(|(_, a)| arn::is_account_id(a))
+}
+
+/// Does the account entry `value` (an id or a root ARN) name the account
+/// of `caller`, partition included? `arn:aws:iam::…:root` does not name an
+/// `arn:aws-cn:…` caller of the same digits: partitions are separate.
+fn names_account_of(value: &str, caller: &str, resource: &str) -> bool {
+    let (Some((partition, account)), Some((caller_partition, caller_account))) =
+        (root_of(value), arn::partition_account(caller))
+    else {
+        return false;
+    };
+    let partition = partition.or_else(|| Arn::parse(resource).map(|r| r.partition));
+    account == caller_account && partition == Some(caller_partition)
 }
 
 /// `NotPrincipal`: the caller is excluded only when every identity it
 /// carries is listed exactly: a role session is the session ARN, the role
 /// ARN and the account; a user is the user ARN and the account. (This is
 /// why IAM's documentation asks for the account and the role next to the
-/// session in `NotPrincipal`.) An anonymous caller is never excluded.
-fn not_principal_excludes(listed: &[PrincipalId], caller: Option<&str>) -> bool {
+/// session in `NotPrincipal`.) An anonymous caller is never excluded, nor
+/// is a caller of another partition.
+fn not_principal_excludes(listed: &[PrincipalId], caller: Option<&str>, resource: &str) -> bool {
     let Some(caller) = caller else {
         return false;
     };
-    let listed_exactly = |arn: &str| {
-        listed.iter().any(|id| {
-            id.kind == PrincipalType::Aws
-                && (id.value == arn
-                    || (arn::is_account_id(&id.value)
-                        && arn.ends_with(":root")
-                        && account_of_root(arn) == Some(id.value.as_str())))
-        })
-    };
-    if !listed_exactly(caller) {
+    let aws = || listed.iter().filter(|id| id.kind == PrincipalType::Aws);
+    let caller_is_root = root_of(caller).is_some_and(|(partition, _)| partition.is_some());
+    let listed_exactly = aws().any(|id| {
+        id.value == caller || (caller_is_root && names_account_of(&id.value, caller, resource))
+    });
+    if !listed_exactly {
         return false;
     }
-    if arn::session_role(caller).is_some() {
-        let role_listed = listed
-            .iter()
-            .any(|id| id.kind == PrincipalType::Aws && arn::is_role_of_session(&id.value, caller));
-        if !role_listed {
-            return false;
-        }
+    if arn::session_role(caller).is_some()
+        && !aws().any(|id| arn::is_role_of_session(&id.value, caller))
+    {
+        return false;
     }
-    if account_of_root(caller).is_some() {
-        return true;
-    }
-    match Arn::parse(caller) {
-        Some(parsed) => listed.iter().any(|id| {
-            id.kind == PrincipalType::Aws && account_of_root(&id.value) == Some(parsed.account)
-        }),
-        None => true,
-    }
+    caller_is_root
+        || aws()
+            .any(|id| root_of(&id.value).is_some() && names_account_of(&id.value, caller, resource))
 }

@@ -182,8 +182,15 @@ fn run(case: &Case) -> Result<(), String> {
         (Ok(a), _) => a,
     };
     let mut ctx = RequestContext::new(case.action, case.resource_arn);
-    if let Some(caller) = caller(case) {
-        ctx = ctx.with_caller(&caller);
+    match case.principal {
+        // Text that is no principal ARN is taken as it is, as the library
+        // does (`RequestContext::with_principal`).
+        Some(text) if Caller::new(text).is_err() => ctx = ctx.with_principal(text),
+        _ => {
+            if let Some(caller) = caller(case) {
+                ctx = ctx.with_caller(&caller);
+            }
+        }
     }
     for (key, values) in case.keys {
         ctx = ctx.with_values(key, values.iter().copied());
@@ -749,6 +756,56 @@ fn attack_cases(c: &mut Vec<Case>) {
     c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("NotPrincipal * in a Deny is refused", ANALYZER, Refused("$.Statement[1].NotPrincipal")) });
     c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("NotPrincipal {AWS: *} in a Deny is refused like *", ANALYZER, Refused("$.Statement[1].NotPrincipal.AWS")) });
     c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": {"AWS": ["444455556666", "arn:aws:iam::444455556666:role/app-*"]}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), ..base("a partial wildcard in NotPrincipal is refused", ANALYZER, Refused("$.Statement[1].NotPrincipal.AWS[1]")) });
+    // --- H3: accounts that cannot be compared are cross-account, so an
+    // identity allow alone does not let the caller in.
+    const ID_ANY: &str =
+        r#"[{"Sid": "IdAny", "Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]"#;
+    for principal in [
+        "AIDAEXAMPLEUSERID123",
+        "ARN:aws:sts::444455556666:assumed-role/app-role/s1",
+        "arn:aws:sts::4444-5555-6666:assumed-role/app-role/s1",
+        "arn:aws:sts::*:assumed-role/app-role/s1",
+        "arn:aws-moon:sts::444455556666:assumed-role/app-role/s1",
+    ] {
+        c.push(Case {
+            identity: &[ID_ANY],
+            principal: Some(principal),
+            ..base(
+                "a caller whose account cannot be read needs the resource policy too",
+                CROSS,
+                Implicit(R),
+            )
+        });
+    }
+    c.push(Case {
+        identity: &[ID_ANY],
+        resource_arn: "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/prod/GET/orders",
+        ..base(
+            "an API whose account cannot be read needs the resource policy too",
+            CROSS,
+            Implicit(R),
+        )
+    });
+    c.push(Case {
+        identity: &[ID_ANY],
+        resource: Some(ALLOW_ALL),
+        principal: Some("AIDAEXAMPLEUSERID123"),
+        ..base(
+            "an unreadable account with both layers allowing is allowed",
+            CROSS,
+            Allow("All"),
+        )
+    });
+    c.push(Case { identity: &[ID_ANY], resource: Some(r#"[{"Sid": "Mine", "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some("AIDAEXAMPLEUSERID123"), ..base("an account principal names no caller whose account cannot be read", PRINCIPAL, Implicit(R)) });
+
+    // --- H4: partitions are compared wherever principals are.
+    const CN1: &str = "arn:aws-cn:sts::444455556666:assumed-role/app-role/s1";
+    c.push(Case { identity: &[ID_ANY], resource: Some(r#"[{"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some(CN1), ..base("an aws root principal does not name an aws-cn caller of the same digits", PRINCIPAL, Implicit(R)) });
+    c.push(Case { identity: &[ID_ANY], resource: Some(r#"[{"Sid": "Acct", "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some(CN1), ..base("a bare account id is the account in the API's partition", PRINCIPAL, Implicit(R)) });
+    c.push(Case { identity: &[ID_ANY], resource: Some(r#"[{"Sid": "Role", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/app-role"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some(CN1), ..base("an aws role does not cover an aws-cn session", PRINCIPAL, Implicit(R)) });
+    c.push(Case { resource: Some(r#"[{"Sid": "Acct", "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: Some(CN1), resource_arn: "arn:aws-cn:execute-api:cn-north-1:444455556666:a1b2c3d4e5/prod/GET/orders", ..base("in aws-cn, a bare account id names the aws-cn account", PRINCIPAL, Allow("Acct")) });
+    c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "NotP", "Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:sts::444455556666:assumed-role/app-role/s1", "arn:aws:iam::444455556666:role/app-role", "arn:aws:iam::444455556666:root"]}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), identity: &[ID_ANY], principal: Some(CN1), ..base("NotPrincipal listing aws identities does not spare an aws-cn caller", NOTPRINCIPAL, Deny("NotP")) });
+
     // Principal "*" and {"AWS": "*"} mean the same: anonymous included.
     c.push(Case { resource: Some(r#"[{"Sid": "Any", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: None, ..base("Principal {AWS: *} lets an anonymous caller in, as * does", PRINCIPAL, Allow("Any")) });
     c.push(Case { resource: Some(r#"[{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}, {"Sid": "Any", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]"#), principal: None, ..base("a Deny to {AWS: *} covers an anonymous caller", PRINCIPAL, Deny("Any")) });
