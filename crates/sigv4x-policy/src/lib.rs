@@ -92,7 +92,7 @@ pub mod reference;
 mod variable;
 mod wildcard;
 
-pub use crate::arn::{is_account_id, Arn};
+pub use crate::arn::{is_account_id, is_partition, Arn};
 pub use crate::caller::{Caller, CallerError};
 pub use crate::condition::{Operator, OperatorKind, SetQualifier};
 pub use crate::context::{execute_api_arn, RequestContext};
@@ -119,6 +119,34 @@ impl Policy {
     /// ```
     pub fn parse(text: &str) -> Result<Policy, ParseError> {
         parse::parse_policy(text)
+    }
+
+    /// Refuse what IAM refuses in a policy of `kind`, although the document
+    /// is well formed: a resource or VPC endpoint policy statement without
+    /// `Principal`/`NotPrincipal`, a `Principal`/`NotPrincipal` in an
+    /// identity policy, and the `execute-api:/…` shorthand in `Resource` or
+    /// `NotResource` outside resource policies (where `NotResource` with it
+    /// would cover every resource). Errors name the JSON path.
+    ///
+    /// ```
+    /// use sigv4x_policy::{Policy, PolicyKind};
+    ///
+    /// let policy = Policy::parse(r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    ///     "Action": "execute-api:Invoke", "NotResource": "execute-api:/admin/*"}]}"#)?;
+    /// let err = policy.check_kind(PolicyKind::Identity).unwrap_err();
+    /// assert_eq!(err.path(), Some("$.Statement[0].NotResource"));
+    /// assert!(policy.check_kind(PolicyKind::Resource).is_err(), "no Principal");
+    /// # Ok::<(), sigv4x_policy::ParseError>(())
+    /// ```
+    pub fn check_kind(&self, kind: PolicyKind) -> Result<(), ParseError> {
+        parse::check_kind(self, kind)
+    }
+
+    /// [`Policy::parse`], then [`Policy::check_kind`].
+    pub fn parse_as(text: &str, kind: PolicyKind) -> Result<Policy, ParseError> {
+        let policy = Policy::parse(text)?;
+        policy.check_kind(kind)?;
+        Ok(policy)
     }
 
     /// Read a policy from an already-parsed JSON value.

@@ -418,7 +418,15 @@ fn lint_resources(l: &mut Linter<'_>, s: &Statement) {
                 l.push(
                     Severity::Error,
                     "shorthand-outside-resource-policy",
-                    format!("`{pattern}`: the execute-api:/… shorthand is understood only in resource policies; in {} it never matches: write arn:aws:execute-api:region:account:api-id/stage/METHOD/path", kind.describe()),
+                    format!(
+                        "`{pattern}`: the execute-api:/… shorthand is understood only in resource policies; in {} {}: write arn:aws:execute-api:region:account:api-id/stage/METHOD/path",
+                        kind.with_article(),
+                        if s.resource.negated {
+                            "NotResource never matches it, so it excludes nothing and the statement covers every resource, what it means to exclude included"
+                        } else {
+                            "it never matches"
+                        }
+                    ),
                 );
             } else if !path.starts_with('/') {
                 l.push(

@@ -11,8 +11,8 @@ use crate::condition::{self, Operator, OperatorKind};
 use crate::error::ParseError;
 use crate::json::{self, Path, ReadError};
 use crate::policy::{
-    Condition, Effect, Policy, PrincipalClause, PrincipalId, PrincipalType, Principals, Statement,
-    ValueClause, Version,
+    Condition, Effect, Policy, PolicyKind, PrincipalClause, PrincipalId, PrincipalType, Principals,
+    Statement, ValueClause, Version,
 };
 use crate::variable::Template;
 
@@ -124,6 +124,7 @@ pub(crate) fn policy_from_value(value: &Value) -> Result<Policy, ParseError> {
         version,
         id,
         statements,
+        single_statement: statement_value.is_object(),
     })
 }
 
@@ -209,7 +210,7 @@ fn parse_statement(
             let patterns = string_list(v, &path.field(name))?;
             no_variables(&patterns, &path.field(name), v.is_array(), variables)?;
             let templates = patterns.iter().cloned().map(Template::Plain).collect();
-            ValueClause::new(negated, patterns, templates)
+            ValueClause::new(negated, patterns, templates, v.is_array())
         }
         None => {
             return Err(ParseError::MissingElement {
@@ -223,7 +224,7 @@ fn parse_statement(
             let path = path.field(name);
             let patterns = string_list(v, &path)?;
             let templates = resource_templates(&patterns, &path, v.is_array(), variables)?;
-            ValueClause::new(negated, patterns, templates)
+            ValueClause::new(negated, patterns, templates, v.is_array())
         }
         None => {
             return Err(ParseError::MissingElement {
@@ -561,4 +562,62 @@ fn condition_values(value: &Value, path: &Path) -> Result<Vec<String>, ParseErro
             .collect(),
         other => Ok(vec![condition_value(other, path)?]),
     }
+}
+
+/// What IAM refuses in a policy of `kind` although the document itself is
+/// well formed: see [`Policy::check_kind`](crate::Policy::check_kind).
+pub(crate) fn check_kind(policy: &Policy, kind: PolicyKind) -> Result<(), ParseError> {
+    let statements = Path::root().field("Statement");
+    for (i, statement) in policy.statements.iter().enumerate() {
+        let path = if policy.single_statement {
+            statements.clone()
+        } else {
+            statements.index(i)
+        };
+        match (&statement.principal, kind) {
+            (None, PolicyKind::Resource | PolicyKind::VpcEndpoint) => {
+                return Err(invalid(
+                    &path,
+                    format!(
+                        "{} statement needs Principal or NotPrincipal; IAM refuses it without one (here it would name nobody, and a Deny would never apply)",
+                        kind.with_article()
+                    ),
+                ))
+            }
+            (Some(clause), PolicyKind::Identity) => {
+                let name = if clause.negated { "NotPrincipal" } else { "Principal" };
+                return Err(invalid(
+                    &path.field(name),
+                    format!("identity policies have no {name}: they apply to whoever they are attached to (IAM Access Analyzer: unsupported principal)"),
+                ));
+            }
+            _ => {}
+        }
+        let clause = &statement.resource;
+        let shorthand = clause
+            .patterns
+            .iter()
+            .position(|p| p.starts_with("execute-api:"));
+        if let (Some(at), false) = (shorthand, kind == PolicyKind::Resource) {
+            let name = if clause.negated {
+                "NotResource"
+            } else {
+                "Resource"
+            };
+            let pattern = clause.patterns.get(at).map_or("", String::as_str);
+            let effect = if clause.negated {
+                "NotResource would exclude nothing with it, so the statement would cover every resource, what it means to exclude included"
+            } else {
+                "Resource would never match it"
+            };
+            return Err(invalid(
+                &item_path(&path.field(name), clause.array, at),
+                format!(
+                    "`{pattern}`: the execute-api:/… shorthand is understood only in resource policies; in {} {effect}; write arn:aws:execute-api:region:account:api-id/stage/METHOD/path",
+                    kind.with_article()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -31,6 +31,16 @@ impl PolicyKind {
         }
     }
 
+    /// The name with its article: "a VPC endpoint policy", "an identity
+    /// policy", …
+    pub(crate) fn with_article(self) -> &'static str {
+        match self {
+            PolicyKind::VpcEndpoint => "a VPC endpoint policy",
+            PolicyKind::Resource => "a resource policy",
+            PolicyKind::Identity => "an identity policy",
+        }
+    }
+
     /// The name a person would use: "VPC endpoint policy", …
     pub fn describe(self) -> &'static str {
         match self {
@@ -60,6 +70,8 @@ pub struct Policy {
     pub id: Option<String>,
     /// The statements, in document order (a single object counts as one).
     pub statements: Vec<Statement>,
+    /// `Statement` was a single object rather than an array (for JSON paths).
+    pub(crate) single_statement: bool,
 }
 
 /// `Allow` or `Deny`.
@@ -103,14 +115,22 @@ pub struct ValueClause {
     pub patterns: Vec<String>,
     /// The same patterns, read for evaluation; evaluation reads only these.
     pub(crate) templates: Vec<Template>,
+    /// Written as an array (for JSON paths).
+    pub(crate) array: bool,
 }
 
 impl ValueClause {
-    pub(crate) fn new(negated: bool, patterns: Vec<String>, templates: Vec<Template>) -> Self {
+    pub(crate) fn new(
+        negated: bool,
+        patterns: Vec<String>,
+        templates: Vec<Template>,
+        array: bool,
+    ) -> Self {
         ValueClause {
             negated,
             patterns,
             templates,
+            array,
         }
     }
 }
