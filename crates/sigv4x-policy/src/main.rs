@@ -20,8 +20,8 @@
 use std::process::ExitCode;
 
 use sigv4x_policy::{
-    infer_kind, lint_with, Authorizer, Caller, LintOptions, NamedPolicy, Outcome, Policy,
-    PolicyKind, RequestContext, Severity,
+    infer_kind, is_account_id, is_partition, lint_with, Arn, Authorizer, Caller, LintOptions,
+    NamedPolicy, Outcome, Policy, PolicyKind, RequestContext, Severity,
 };
 
 const USAGE: &str = "\
@@ -57,8 +57,10 @@ fn main() -> ExitCode {
         Some((command, rest)) if command == "lint" => run_lint(rest),
         Some((command, rest)) if command == "eval" => run_eval(rest),
         Some((flag, _)) if flag == "-h" || flag == "--help" => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
+            return match say(format_args!("{}", USAGE.trim_end())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(2),
+            };
         }
         _ => Err(Failure::Usage(
             "expected a command: lint or eval".to_owned(),
@@ -67,15 +69,17 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
-            eprintln!("sigv4x-policy: {message}\n{USAGE}");
+            complain(format_args!("sigv4x-policy: {message}\n{USAGE}"));
             ExitCode::from(2)
         }
-        Err(Failure::Unreadable(message)) => {
-            eprintln!("sigv4x-policy: {message}");
+        Err(Failure::Unreadable(message) | Failure::Output(message)) => {
+            complain(format_args!("sigv4x-policy: {message}"));
             ExitCode::from(2)
         }
         Err(Failure::Policy(message)) => {
-            eprintln!("sigv4x-policy: policy does not parse: {message}");
+            complain(format_args!(
+                "sigv4x-policy: policy does not parse: {message}"
+            ));
             ExitCode::from(3)
         }
     }
@@ -89,6 +93,8 @@ enum Failure {
     Unreadable(String),
     /// A policy file is not a policy IAM would accept: exit 3.
     Policy(String),
+    /// The answer could not be written: exit 2.
+    Output(String),
 }
 
 fn parse_kind(text: &str) -> Result<PolicyKind, Failure> {
@@ -103,9 +109,36 @@ fn parse_kind(text: &str) -> Result<PolicyKind, Failure> {
 }
 
 fn read_policy(file: &str) -> Result<Policy, Failure> {
-    let text = std::fs::read_to_string(file)
+    let bytes = std::fs::read(file)
         .map_err(|e| Failure::Unreadable(format!("{file}: cannot read: {e}")))?;
+    // A file that is there but is not UTF-8 is a document IAM would not
+    // accept (policies are JSON text), not a command-line mistake.
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Failure::Policy(format!(
+            "{file}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     Policy::parse(&text).map_err(|e| Failure::Policy(format!("{file}: {e}")))
+}
+
+/// Print one line on standard output. A closed pipe (`| head`) ends the
+/// output quietly; any other write error is reported.
+fn say(line: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Output(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Print on standard error, ignoring a closed stream: there is nowhere
+/// left to report it.
+fn complain(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 fn parse_api(text: &str) -> Result<LintOptions, Failure> {
@@ -150,12 +183,17 @@ fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
         let policy = match read_policy(file) {
             Ok(policy) => policy,
             Err(
-                Failure::Policy(message) | Failure::Unreadable(message) | Failure::Usage(message),
+                Failure::Policy(message)
+                | Failure::Unreadable(message)
+                | Failure::Usage(message)
+                | Failure::Output(message),
             ) => {
                 let message = message
                     .strip_prefix(&format!("{file}: "))
                     .unwrap_or(&message);
-                println!("{file}: error: [policy] {message} (parse-error)");
+                say(format_args!(
+                    "{file}: error: [policy] {message} (parse-error)"
+                ))?;
                 failed = true;
                 continue;
             }
@@ -163,7 +201,7 @@ fn run_lint(args: &[String]) -> Result<ExitCode, Failure> {
         let kind = kind.unwrap_or_else(|| infer_kind(&policy, Some(file)));
         for finding in lint_with(&policy, kind, options) {
             failed |= finding.severity == Severity::Error;
-            println!("{file}: {finding}");
+            say(format_args!("{file}: {finding}"))?;
         }
     }
     Ok(if failed {
@@ -211,7 +249,12 @@ struct EvalArgs {
 }
 
 fn load(file: String, authorizer: Authorizer, kind: PolicyKind) -> Result<Authorizer, Failure> {
-    let named = NamedPolicy::new(file.clone(), read_policy(&file)?);
+    let policy = read_policy(&file)?;
+    // The flag says the kind: refuse what IAM refuses in that kind.
+    policy
+        .check_kind(kind)
+        .map_err(|e| Failure::Policy(format!("{file}: read as the {}: {e}", kind.describe())))?;
+    let named = NamedPolicy::new(file.clone(), policy);
     Ok(match kind {
         PolicyKind::VpcEndpoint => authorizer.with_endpoint_policy(named),
         PolicyKind::Resource => authorizer.with_resource_policy(named),
@@ -229,8 +272,36 @@ fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {
         unique_id: None,
         keys: Keys::default(),
     };
+    // A resource or endpoint policy is one document on AWS, and a request
+    // has one resource, action and caller: a second one is refused rather
+    // than silently replacing the first.
+    const ONCE: &[&str] = &[
+        "--endpoint",
+        "--resource",
+        "--resource-arn",
+        "--action",
+        "--principal",
+        "--role-arn",
+        "--unique-id",
+        "--secure-transport",
+    ];
+    let mut seen: Vec<&str> = Vec::new();
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
+        if ONCE.contains(&flag.as_str()) {
+            if seen.contains(&flag.as_str()) {
+                return Err(Failure::Usage(format!(
+                    "{flag} given twice: {}",
+                    match flag.as_str() {
+                        "--endpoint" | "--resource" => {
+                            "a VPC endpoint or an API has one policy document; merge the statements into one file"
+                        }
+                        _ => "a request has one of each",
+                    }
+                )));
+            }
+            seen.push(flag);
+        }
         let mut value = || {
             iter.next()
                 .cloned()
@@ -256,7 +327,15 @@ fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {
             "--source-vpc" => p.keys.add("aws:SourceVpc", Some(value()?)),
             "--vpc-source-ip" => p.keys.add("aws:VpcSourceIp", Some(value()?)),
             "--source-ip" => p.keys.add("aws:SourceIp", Some(value()?)),
-            "--secure-transport" => p.keys.add("aws:SecureTransport", Some(value()?)),
+            "--secure-transport" => {
+                let tls = value()?;
+                if tls != "true" && tls != "false" {
+                    return Err(Failure::Usage(format!(
+                        "--secure-transport wants true or false, got `{tls}`"
+                    )));
+                }
+                p.keys.add("aws:SecureTransport", Some(tls));
+            }
             "--principal-tag" => {
                 let (k, v) = key_value(&value()?, flag)?;
                 p.keys.add(&format!("aws:PrincipalTag/{k}"), Some(v));
@@ -282,12 +361,11 @@ fn caller(args: &EvalArgs) -> Result<Option<Caller>, Failure> {
         }
         return Ok(None);
     };
-    let misuse = |e: sigv4x_policy::CallerError| Failure::Usage(e.to_string());
-    if args.role_arn.is_none() && args.unique_id.is_none() {
-        // Any text is accepted as a principal, as the library does.
-        return Ok(None);
-    }
+    let misuse = |e: sigv4x_policy::CallerError| Failure::Usage(format!("--principal: {e}"));
+    // A principal that is no principal ARN would have no account to
+    // compare: refuse it rather than guess.
     let mut caller = Caller::new(principal).map_err(misuse)?;
+    let misuse = |e: sigv4x_policy::CallerError| Failure::Usage(e.to_string());
     if let Some(role) = &args.role_arn {
         caller = caller.with_role_arn(role).map_err(misuse)?;
     }
@@ -297,19 +375,41 @@ fn caller(args: &EvalArgs) -> Result<Option<Caller>, Failure> {
     Ok(Some(caller))
 }
 
+/// The API's ARN must name its partition and account, or the same-account
+/// rules could not be applied.
+fn check_resource_arn(resource: &str) -> Result<(), Failure> {
+    let Some(arn) = Arn::parse(resource) else {
+        return Err(Failure::Usage(format!(
+            "--resource-arn `{resource}` is not an ARN (arn:aws:execute-api:region:account:api-id/stage/METHOD/path)"
+        )));
+    };
+    if !is_partition(arn.partition) {
+        return Err(Failure::Usage(format!(
+            "--resource-arn `{resource}` has an unknown partition `{}`",
+            arn.partition
+        )));
+    }
+    if !is_account_id(arn.account) {
+        return Err(Failure::Usage(format!(
+            "--resource-arn `{resource}` has account `{}`, which is not twelve digits",
+            arn.account
+        )));
+    }
+    Ok(())
+}
+
 fn run_eval(args: &[String]) -> Result<ExitCode, Failure> {
     let parsed = parse_eval_args(args)?;
     let resource = parsed
         .resource
         .clone()
         .ok_or_else(|| Failure::Usage("eval needs --resource-arn".to_owned()))?;
+    check_resource_arn(&resource)?;
     let mut ctx = RequestContext::new(parsed.action.clone(), resource)
         .with_current_time(std::time::SystemTime::now())
         .with_secure_transport(true);
-    match (caller(&parsed)?, &parsed.principal) {
-        (Some(caller), _) => ctx = ctx.with_caller(&caller),
-        (None, Some(principal)) => ctx = ctx.with_principal(principal.as_str()),
-        (None, None) => {}
+    if let Some(caller) = caller(&parsed)? {
+        ctx = ctx.with_caller(&caller);
     }
     for (key, values) in &parsed.keys.0 {
         ctx = ctx.with_values(key, values.iter().cloned());
@@ -320,9 +420,9 @@ fn run_eval(args: &[String]) -> Result<ExitCode, Failure> {
         Outcome::ExplicitDeny => "EXPLICIT DENY",
         Outcome::ImplicitDeny => "IMPLICIT DENY",
     };
-    println!("{label}: {decision}");
+    say(format_args!("{label}: {decision}"))?;
     if let Some(message) = decision.access_denied_message(&ctx) {
-        println!("403 AccessDeniedException: {message}");
+        say(format_args!("403 AccessDeniedException: {message}"))?;
     }
     Ok(if decision.is_allowed() {
         ExitCode::SUCCESS

@@ -325,3 +325,232 @@ fn skipped_layers_are_stated() {
     );
     assert!(text.contains("a resource policy (none was given; API Gateway does not deploy a private API without one)"), "{text}");
 }
+
+const ROUTE: &str = "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders";
+
+/// An identity policy that allows Invoke on anything.
+fn identity_any() -> PathBuf {
+    scratch(
+        "identity-any.json",
+        r#"{"Version": "2012-10-17", "Statement": {"Sid": "IdAny", "Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}}"#,
+    )
+}
+
+/// H3: a principal or API ARN whose account cannot be read is a
+/// command-line mistake (the same-account rules could not apply).
+#[test]
+fn eval_refuses_principals_and_resource_arns_without_a_readable_account() {
+    let identity = identity_any();
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "AIDAEXAMPLEUSERID123",
+            ROUTE,
+            "--principal: `AIDAEXAMPLEUSERID123` is not a principal ARN",
+        ),
+        (
+            "ARN:aws:sts::444455556666:assumed-role/app-role/s1",
+            ROUTE,
+            "is not a principal ARN",
+        ),
+        (
+            "arn:aws:sts::1111-2222-3333:assumed-role/app-role/s1",
+            ROUTE,
+            "is not a principal ARN",
+        ),
+        (
+            "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+            "arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/prod/GET/orders",
+            "has account `*`, which is not twelve digits",
+        ),
+        (
+            "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+            "arn:aws-moon:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders",
+            "unknown partition `aws-moon`",
+        ),
+        (
+            "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+            "orders",
+            "is not an ARN",
+        ),
+    ];
+    for (principal, resource, phrase) in rows {
+        let output = bin()
+            .args(["eval", "--identity"])
+            .arg(&identity)
+            .args(["--principal", principal, "--resource-arn", resource])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{principal} {resource}: {err}"
+        );
+        assert!(err.contains(phrase), "{principal} {resource}: {err}");
+    }
+    // A well-formed caller of the API's account is allowed by its identity
+    // policy alone; a caller of another account is not.
+    let same = bin()
+        .args(["eval", "--identity"])
+        .arg(&identity)
+        .args([
+            "--principal",
+            "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+        ])
+        .args(["--resource-arn", ROUTE])
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}
+
+/// H5: a resource or endpoint policy is one document; a request has one
+/// resource, action and caller.
+#[test]
+fn eval_refuses_a_repeated_single_valued_flag() {
+    let api = reference("api-resource-policy.json");
+    let vpce = reference("vpce-endpoint-policy.json");
+    for (flag, first, second) in [
+        ("--resource", api.as_str(), api.as_str()),
+        ("--endpoint", vpce.as_str(), vpce.as_str()),
+        ("--resource-arn", ROUTE, ROUTE),
+        (
+            "--principal",
+            "arn:aws:iam::444455556666:root",
+            "arn:aws:iam::111122223333:root",
+        ),
+        ("--action", "execute-api:Invoke", "execute-api:Invoke"),
+    ] {
+        let mut args = vec!["eval", flag, first, flag, second];
+        if flag != "--resource-arn" {
+            args.extend(["--resource-arn", ROUTE]);
+        }
+        let output = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains(&format!("{flag} given twice")), "{err}");
+    }
+}
+
+/// D2: `eval` knows each file's kind and refuses what IAM refuses in it.
+#[test]
+fn eval_refuses_what_iam_refuses_for_the_files_kind() {
+    let no_principal = scratch(
+        "resource-no-principal.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "execute-api:/*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}}}]}"#,
+    );
+    let with_principal = scratch(
+        "identity-with-principal.json",
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}}"#,
+    );
+    let not_resource = scratch(
+        "endpoint-not-resource-shorthand.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "NotResource": ["arn:aws:s3:::x", "execute-api:/admin/*"]}]}"#,
+    );
+    let identity_shorthand = scratch(
+        "identity-shorthand.json",
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "execute-api:Invoke", "NotResource": "execute-api:/admin/*"}}"#,
+    );
+    let rows = [
+        ("--resource", &no_principal, "at $.Statement[1]: a resource policy statement needs Principal or NotPrincipal"),
+        ("--identity", &with_principal, "at $.Statement.Principal: identity policies have no Principal"),
+        ("--endpoint", &not_resource, "at $.Statement[0].NotResource[1]: `execute-api:/admin/*`: the execute-api:/… shorthand is understood only in resource policies"),
+        ("--identity", &identity_shorthand, "in an identity policy NotResource would exclude nothing with it, so the statement would cover every resource"),
+    ];
+    for (flag, file, phrase) in rows {
+        let output = bin()
+            .args(["eval", flag])
+            .arg(file)
+            .args([
+                "--principal",
+                "arn:aws:sts::444455556666:assumed-role/app-role/s1",
+            ])
+            .args([
+                "--resource-arn",
+                "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/admin/users",
+            ])
+            .args(["--source-vpce", "vpce-0a1b2c3d4e5f60718"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{flag} {}: {err}",
+            file.display()
+        );
+        assert!(err.contains(phrase), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+    }
+}
+
+/// D5: a closed standard output (`| head -0`) ends the output quietly,
+/// with the decision's status, never a panic (exit 101).
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::process::Stdio;
+    for args in [vec!["eval", "--resource-arn", ROUTE], vec!["--help"]] {
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the program writes.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    let lint = bin()
+        .arg("lint")
+        .arg(reference("api-resource-policy.json"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lint = lint;
+    drop(lint.stdout.take());
+    assert_ne!(lint.wait().unwrap().code(), Some(101));
+}
+
+/// D6: a policy file that is not UTF-8 is a policy that does not parse
+/// (exit 3), and `--secure-transport` takes true or false only (exit 2).
+#[test]
+fn non_utf8_policies_exit_three_and_bad_secure_transport_exits_two() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sigv4x-policy-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join("latin1.json");
+    std::fs::write(
+        &latin1,
+        b"{\"Version\": \"2012-10-17\", \"Statement\": {\"Sid\": \"caf\xe9\"}}",
+    )
+    .unwrap();
+    let output = bin()
+        .args(["eval", "--resource"])
+        .arg(&latin1)
+        .args(["--resource-arn", ROUTE])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not UTF-8 text (invalid byte at offset 51)"),
+        "{err}"
+    );
+    let lint = bin().arg("lint").arg(&latin1).output().unwrap();
+    assert_eq!(lint.status.code(), Some(1));
+    assert!(
+        stdout(&lint).contains("not UTF-8 text"),
+        "{}",
+        stdout(&lint)
+    );
+
+    let output = eval(&["--secure-transport", "maybe"]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--secure-transport wants true or false, got `maybe`"),
+        "{err}"
+    );
+}
