@@ -136,10 +136,18 @@ fn parse_variable(inner: &str) -> Result<Part, &'static str> {
         _ => {}
     }
     let (key, default) = match inner.split_once(',') {
-        Some((key, default)) => (key.trim(), Some(parse_default(default.trim())?)),
-        None => (inner.trim(), None),
+        Some((key, default)) => (key, Some(parse_default(default.trim())?)),
+        None => (inner, None),
     };
-    let valid = |b: u8| b.is_ascii_alphanumeric() || b" :/_-.@+=".contains(&b);
+    // IAM Access Analyzer, "Unsupported space in variable": "Although you
+    // can include a space when you specify a default variable, you cannot
+    // include a space in the variable name." So `${aws: SourceVpce}` and
+    // `${ aws:SourceVpce }` are refused alike: trimmed, the first would be
+    // a key no request has, and nothing says IAM trims the second.
+    if key.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Err("unsupported space in variable: the variable name may hold no space (only the default after the comma may)");
+    }
+    let valid = |b: u8| b.is_ascii_alphanumeric() || b":/_-.@+=".contains(&b);
     if key.is_empty() {
         return Err("`${}` names no condition key");
     }
@@ -218,6 +226,11 @@ mod tests {
             "${aws:user{name}",
             "${aws:username, anonymous}",
             "${aws:username, 'a'b'}",
+            "${aws: SourceVpce}",
+            "${ aws:SourceVpce }",
+            "${aws:SourceVpce }",
+            "${aws:username , 'x'}",
+            "${aws:PrincipalTag/cost center}",
         ] {
             assert!(Template::parse(bad, true).is_err(), "{bad}");
         }

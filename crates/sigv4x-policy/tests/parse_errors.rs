@@ -199,6 +199,56 @@ fn errors_name_the_json_path() {
             "$.Statement",
             "unknown element `Effects`",
         ),
+        // Values the operator cannot read (Access Analyzer: invalid
+        // condition data type): a Deny carrying one would never apply.
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "1"}}}}"#,
+            "$.Statement.Condition.Bool[\"aws:SecureTransport\"]",
+            "invalid condition data type for Bool: `1` is not a Bool value: write true or false",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"Null": {"aws:SourceVpce": "yes"}}}}"#,
+            "$.Statement.Condition.Null[\"aws:SourceVpce\"]",
+            "`yes` is not a Null value",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "10.0.0.0/33"]}}}}"#,
+            "$.Statement.Condition.IpAddress[\"aws:SourceIp\"][1]",
+            "`10.0.0.0/33` is not an IPv4 or IPv6 address or CIDR block",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "+100"}}}}"#,
+            "$.Statement.Condition.NumericGreaterThan[\"aws:MultiFactorAuthAge\"]",
+            "`+100` is not an integer or decimal number",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "June 1, 2024"}}}}"#,
+            "$.Statement.Condition.DateGreaterThan[\"aws:CurrentTime\"]",
+            "is not an ISO 8601 date",
+        ),
+        // NotPrincipal: Deny only, and no wildcard.
+        (
+            r#"{"Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "*"}, "Action": "*", "Resource": "*"}}"#,
+            "$.Statement.NotPrincipal",
+            "NotPrincipal with \"Effect\": \"Allow\" is not supported",
+        ),
+        (
+            r#"{"Statement": {"Effect": "Deny", "NotPrincipal": "*", "Action": "*", "Resource": "*"}}"#,
+            "$.Statement.NotPrincipal",
+            "unsupported wildcard in principal",
+        ),
+        // Spaces inside a variable's name (Access Analyzer: unsupported
+        // space in variable), at either end too.
+        (
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "${aws: SourceVpce}"}}}}"#,
+            "$.Statement.Condition.StringNotEquals[\"aws:SourceVpce\"]",
+            "unsupported space in variable",
+        ),
+        (
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "${ aws:SourceVpce }"}}}}"#,
+            "$.Statement.Condition.StringNotEquals[\"aws:SourceVpce\"]",
+            "unsupported space in variable",
+        ),
     ];
     for (document, path, phrase) in rows {
         let err = Policy::parse(document).expect_err(document);
