@@ -347,7 +347,22 @@ fn lint_principal(l: &mut Linter<'_>, s: &Statement) {
                     l.push(
                         Severity::Error,
                         "malformed-arn",
-                        format!("Principal {problem}; it matches no principal"),
+                        format!("Principal {problem}; it matches no principal{}", in_deny(s)),
+                    );
+                } else if let Some((code, problem)) = principal_format_problem(value) {
+                    l.push(
+                        Severity::Error,
+                        code,
+                        format!(
+                            "Principal `{value}` {problem}; it matches no principal{}",
+                            in_deny(s)
+                        ),
+                    );
+                } else if let Some(partitions) = other_partition(value, s) {
+                    l.push(
+                        Severity::Error,
+                        "principal-partition-mismatch",
+                        format!("Principal `{value}` is in another partition than the resources ({partitions}): partitions are separate, so it matches no caller of them{}", in_deny(s)),
                     );
                 }
             }
@@ -369,6 +384,69 @@ fn lint_principal(l: &mut Linter<'_>, s: &Statement) {
             "Allow with Principal \"*\" and no Condition lets anyone who can reach it in, anonymous callers included".to_owned(),
         );
     }
+}
+
+/// For a Deny, what matching nobody means.
+fn in_deny(s: &Statement) -> &'static str {
+    if s.effect == Effect::Deny {
+        ", so this Deny spares everyone it was meant to refuse"
+    } else {
+        ""
+    }
+}
+
+/// What is wrong with a principal ARN that has the shape of an ARN but
+/// names no principal IAM has (IAM Access Analyzer: "Invalid principal
+/// format", "Invalid ARN service case"): `…:root ` with a trailing space,
+/// `…:ROOT`, `arn:aws:IAM::…`, `role/` without a name, `sts::…:role/x`,
+/// an assumed role without its session, a group.
+fn principal_format_problem(value: &str) -> Option<(&'static str, String)> {
+    let parsed = arn::Arn::parse(value)?;
+    if parsed.service != parsed.service.to_ascii_lowercase() {
+        return Some((
+            "invalid-arn-service-case",
+            format!(
+                "has service `{}`: service names are lower case (`{}`)",
+                parsed.service,
+                parsed.service.to_ascii_lowercase()
+            ),
+        ));
+    }
+    if value.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Some((
+            "invalid-principal-format",
+            "holds white space, which no principal ARN has".to_owned(),
+        ));
+    }
+    if crate::Caller::new(value).is_err() {
+        return Some((
+            "invalid-principal-format",
+            "is not an account root, IAM user or role, assumed-role session (arn:…:sts::ACCOUNT:assumed-role/ROLE/SESSION) or federated user".to_owned(),
+        ));
+    }
+    None
+}
+
+/// The partitions of the statement's literal resource ARNs, when the
+/// principal ARN's partition is none of them.
+fn other_partition(value: &str, s: &Statement) -> Option<String> {
+    let partition = arn::Arn::parse(value)?.partition;
+    let resource_partitions: Vec<&str> = s
+        .resource
+        .patterns
+        .iter()
+        .filter(|_| !s.resource.negated)
+        .filter_map(|p| arn::Arn::parse(p))
+        .map(|a| a.partition)
+        .filter(|p| !wildcard::has_wildcard(p))
+        .collect();
+    let all_literal = s
+        .resource
+        .patterns
+        .iter()
+        .all(|p| arn::Arn::parse(p).is_some_and(|a| !wildcard::has_wildcard(a.partition)));
+    (all_literal && !resource_partitions.is_empty() && !resource_partitions.contains(&partition))
+        .then(|| resource_partitions.join(", "))
 }
 
 fn lint_actions(l: &mut Linter<'_>, s: &Statement) {
