@@ -57,8 +57,10 @@ pub(crate) fn push_literal(text: &str, out: &mut Vec<Token>) {
 
 /// Does `text` match `pattern` in full?
 ///
-/// Runs in O(len(pattern) * len(text)) at worst, with the classic
-/// single-backtrack-point algorithm, so a hostile pattern cannot blow up.
+/// Runs in O(len(pattern) * len(text)) at worst and O(len(text)) for the
+/// patterns policies hold, with the classic greedy two-pointer algorithm
+/// that keeps a single backtrack point (the last `*`), so a hostile
+/// pattern cannot blow up.
 pub(crate) fn matches(pattern: &str, text: &str, case: Case) -> bool {
     let p = pattern.as_bytes();
     matches_with(
@@ -191,6 +193,23 @@ mod tests {
         push_literal("a*", &mut literal);
         assert!(matches_tokens(&literal, "a*", Case::Sensitive));
         assert!(!matches_tokens(&literal, "ab", Case::Sensitive));
+    }
+
+    /// Hostile patterns cost at most pattern × text steps: only the last
+    /// `*` is ever backtracked to (a failure after it cannot be mended by
+    /// an earlier `*` taking more), so there is no exponential blow-up.
+    #[test]
+    fn hostile_patterns_stay_cheap() {
+        let pattern = format!("{}b", "*a".repeat(200));
+        let text = "a".repeat(20_000);
+        let started = std::time::Instant::now();
+        assert!(!matches(&pattern, &text, Case::Sensitive));
+        assert!(matches(&pattern, &format!("{text}b"), Case::Sensitive));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
