@@ -42,10 +42,16 @@
 //!   API being called (`arn:aws:execute-api:region:account:api-id/…`).
 //!   Identity and endpoint policies need full ARNs; there the shorthand
 //!   matches nothing (and the linter says so).
-//! - `Principal`: `"*"` and `{"AWS": "*"}` are everyone; an account id or
-//!   `arn:…:iam::ACCOUNT:root` is every principal of that account; a role
-//!   ARN covers the role's STS sessions. `NotPrincipal` excludes a caller
-//!   only when all its identities are listed (session, role and account).
+//! - `Principal`: `"*"` and `{"AWS": "*"}` are everyone, anonymous callers
+//!   included; an account id or `arn:…:iam::ACCOUNT:root` is every
+//!   principal of that account in the same partition (a bare id: the
+//!   resource's partition); a role ARN covers the role's STS sessions.
+//!   `NotPrincipal` excludes a caller only when all its identities are
+//!   listed (session, role and account); it is refused with `Allow` and
+//!   with any wildcard.
+//! - Accounts: a call is same-account only when the caller's and the
+//!   resource's partition and account can both be read and agree; anything
+//!   else is cross-account ([`Decision::accounts_unknown`]).
 //! - Conditions: see [`OperatorKind`] for the operators; keys ignore case;
 //!   values under one key are OR-ed (NOR-ed for negated operators), keys and
 //!   operators AND-ed. A key absent from the request makes a condition
@@ -56,7 +62,15 @@
 //!   [`ParseError`] naming its JSON path, never a condition that quietly
 //!   stops applying: unknown or mis-cased operators (operator names are
 //!   case-sensitive), a key repeated in any object (two `StringNotEquals`
-//!   blocks, `Effect` twice), one condition key twice in different case.
+//!   blocks, `Effect` twice), one condition key twice in different case, a
+//!   condition value its operator cannot read (`Bool "1"`, an IP block
+//!   `/33`, `"+100"`, a date that is not ISO 8601), a space in a policy
+//!   variable's name. What IAM refuses only for a given kind of policy is
+//!   checked by [`Policy::check_kind`].
+//! - Numbers compare exactly (as decimal digits, not `f64`). A request
+//!   value an operator cannot read matches nothing, as in IAM.
+//! - Wildcard matching keeps one backtrack point: O(pattern × text) at
+//!   worst, linear for the patterns policies hold.
 //! - Policy variables (2012-10-17 only; 2008-10-17 keeps `${…}` literal):
 //!   substituted in `Resource` and in string and ARN condition values, with
 //!   defaults (`${aws:username, 'anonymous'}`) and the escapes `${*}`,
