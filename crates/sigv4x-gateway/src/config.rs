@@ -293,8 +293,13 @@ impl PolicySource {
         }
     }
 
-    /// Reads and parses the policy.
-    pub(crate) fn load(&self, base: Option<&Path>) -> Result<sigv4x_policy::Policy, GatewayError> {
+    /// Reads and parses the policy as a policy of `kind`, refusing what IAM refuses for that
+    /// kind (a resource-policy statement without a principal, say).
+    pub(crate) fn load(
+        &self,
+        base: Option<&Path>,
+        kind: sigv4x_policy::PolicyKind,
+    ) -> Result<sigv4x_policy::Policy, GatewayError> {
         let (text, source_name) = match self {
             PolicySource::File(path) => {
                 let full = match base {
@@ -309,7 +314,7 @@ impl PolicySource {
             }
             PolicySource::Json { name, text } => (text.clone(), name.clone()),
         };
-        sigv4x_policy::Policy::parse(&text)
+        sigv4x_policy::Policy::parse_as(&text, kind)
             .map_err(|error| GatewayError::Policy { source_name, error })
     }
 }
@@ -753,7 +758,7 @@ impl GatewayConfig {
                 continue;
             }
             seen.push((source, kind));
-            let policy = source.load(base)?;
+            let policy = source.load(base, kind)?;
             // Every API here is private: a resource policy without an endpoint guard is an
             // error, not the warning it is for an API of unknown type.
             let options = sigv4x_policy::LintOptions::private_api(true);

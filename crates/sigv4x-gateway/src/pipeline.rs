@@ -107,8 +107,12 @@ pub(crate) struct Pipeline {
     pub(crate) audit: AuditLog,
 }
 
-fn load(source: &PolicySource, base: Option<&Path>) -> Result<NamedPolicy, GatewayError> {
-    Ok(NamedPolicy::new(source.name(), source.load(base)?))
+fn load(
+    source: &PolicySource,
+    base: Option<&Path>,
+    kind: PolicyKind,
+) -> Result<NamedPolicy, GatewayError> {
+    Ok(NamedPolicy::new(source.name(), source.load(base, kind)?))
 }
 
 impl Pipeline {
@@ -152,7 +156,7 @@ impl Pipeline {
             let policies = p
                 .identity_policies
                 .iter()
-                .map(|s| load(s, base))
+                .map(|s| load(s, base, PolicyKind::Identity))
                 .collect::<Result<Vec<_>, _>>()?;
             by_access_key.insert(p.access_key_id.clone(), principals.len());
             identity.push(policies);
@@ -178,7 +182,12 @@ impl Pipeline {
                 return Err(GatewayError::invalid(format!("{what} is configured twice")));
             }
             known_account(&e.owner, &what)?;
-            endpoint_policies.push(e.policy.as_ref().map(|s| load(s, base)).transpose()?);
+            let policy = e.policy.as_ref();
+            endpoint_policies.push(
+                policy
+                    .map(|s| load(s, base, PolicyKind::VpcEndpoint))
+                    .transpose()?,
+            );
             endpoints.push(Endpoint {
                 id: e.id.clone(),
                 vpc: e.vpc.clone(),
@@ -203,7 +212,7 @@ impl Pipeline {
                 return Err(GatewayError::invalid(format!("{what} has no stages")));
             }
             let resource_policy = match &a.resource_policy {
-                Some(source) => load(source, base)?,
+                Some(source) => load(source, base, PolicyKind::Resource)?,
                 None => {
                     return Err(GatewayError::invalid(format!(
                         "{what}: a private API needs a resource policy (API Gateway refuses to \

@@ -84,6 +84,18 @@ fn configuration_mistakes_are_named() {
     let err = start_err(no_policy).to_string();
     assert!(err.contains("needs a resource policy"), "{err}");
 
+    // IAM refuses a resource policy statement without a principal: so does the gateway.
+    let mut no_principal = ok();
+    no_principal.apis[0].resource_policy = Some(PolicySource::json(
+        "no-principal",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
+    ));
+    assert!(matches!(
+        start_err(no_principal),
+        GatewayError::Policy { .. }
+    ));
+
     let unknown_account = ok().api(
         ApiConfig::new("other", "999999999999", "us-east-1")
             .stage("prod")
