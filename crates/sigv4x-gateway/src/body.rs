@@ -39,8 +39,8 @@ pub(crate) struct BodyLimits {
     pub(crate) max_body: usize,
     /// How long the whole body may take to arrive.
     pub(crate) read_timeout: Duration,
-    /// Bytes of body buffered across all requests in flight.
-    pub(crate) budget: Arc<Semaphore>,
+    /// Bytes of body buffered across all requests in flight, and each access key's share.
+    pub(crate) budget: Budget,
     /// Whether aws-chunked (`STREAMING-…`) bodies are decoded and handed on, or refused.
     pub(crate) aws_chunked: bool,
 }
@@ -55,8 +55,37 @@ impl BodyLimits {
         BodyLimits {
             max_body,
             read_timeout,
-            budget: Arc::new(Semaphore::new(budget.min(Semaphore::MAX_PERMITS))),
+            budget: Budget::new(budget, max_body),
             aws_chunked,
+        }
+    }
+}
+
+/// The body budget: bytes across all requests, and per access key at most a quarter of them
+/// (or one largest body, if that is more), so that a client who knows an access key id (which
+/// is no secret) but not its secret can hold bodies for that key only, not starve every other
+/// caller.
+#[derive(Clone, Debug)]
+pub(crate) struct Budget {
+    bytes: usize,
+    total: Arc<Semaphore>,
+    per_key: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    key_share: usize,
+}
+
+impl Budget {
+    /// The total, in bytes.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn new(bytes: usize, max_body: usize) -> Self {
+        let bytes = bytes.min(Semaphore::MAX_PERMITS);
+        Budget {
+            bytes,
+            total: Arc::new(Semaphore::new(bytes)),
+            per_key: Arc::default(),
+            key_share: (bytes / 4).max(max_body.min(bytes)).max(1),
         }
     }
 }
@@ -66,7 +95,7 @@ impl BodyLimits {
 #[derive(Debug)]
 pub(crate) struct HeldBody {
     pub(crate) bytes: Bytes,
-    _held: Option<OwnedSemaphorePermit>,
+    _held: Option<Held>,
 }
 
 /// Why a request was refused on its way through [`authenticate`].
@@ -164,14 +193,17 @@ where
     match verifier.verify_at(head, Payload::Unsigned, now) {
         // The headers are sound; the payload hash is part of the signature.
         Err(VerifyError::PayloadHashUnknown) => {
-            let body = read(head.headers(), body, limits).await?;
+            // The key is known to the store, but the signature is not checked yet.
+            let key = access_key_of(head);
+            let body = read_for(key, head.headers(), body, limits).await?;
             let verified = verifier.verify_at(head, Payload::Bytes(&body.bytes), now)?;
             Ok((verified, body))
         }
         Err(e) => Err(e.into()),
         Ok(verified) => match verified.payload() {
             VerifiedPayload::Declared(hex) => {
-                let body = read(head.headers(), body, limits).await?;
+                let key = Some(verified.access_key_id().to_owned());
+                let body = read_for(key, head.headers(), body, limits).await?;
                 let digest: [u8; 32] = Sha256::digest(&body.bytes).into();
                 if !hex_equals(&hex, &digest) {
                     return Err(VerifyError::ContentSha256Mismatch.into());
@@ -182,7 +214,8 @@ where
                 let decoder = verifier
                     .chunk_decoder(head, &verified, DecoderConfig::default())
                     .map_err(|e| chunk_refusal(&e))?;
-                let body = decode(decoder, body, limits).await?;
+                let key = Some(verified.access_key_id().to_owned());
+                let body = decode(decoder, key, body, limits).await?;
                 describe_decoded(head, body.bytes.len());
                 Ok((verified, body))
             }
@@ -191,7 +224,8 @@ where
             ))),
             // Only by an explicit `allow_unsigned_payload`: the body is not covered.
             VerifiedPayload::Unsigned => {
-                let body = read(head.headers(), body, limits).await?;
+                let key = Some(verified.access_key_id().to_owned());
+                let body = read_for(key, head.headers(), body, limits).await?;
                 Ok((verified, body))
             }
             // `Payload::Unsigned` never comes back checked; refuse rather than hand on a body
@@ -242,37 +276,98 @@ impl HeldBody {
     }
 }
 
-/// Holds budget for a growing body.
+/// The access key id a request names (header or presigned form), before its signature is
+/// checked.
+fn access_key_of(head: &Request<()>) -> Option<String> {
+    let header = head.headers().get(http::header::AUTHORIZATION);
+    if let Some(value) = header.and_then(|v| v.to_str().ok()) {
+        let auth = sigv4x::AuthorizationHeader::parse(value).ok()?;
+        return Some(auth.credential.access_key_id.to_owned());
+    }
+    let query = sigv4x::PresignedQuery::parse(head.uri().query()?).ok()?;
+    let credential = query.credential().ok()?;
+    Some(credential.access_key_id.to_owned())
+}
+
+/// Budget held for a growing body: its bytes of the total, and of its key's share.
+#[derive(Debug)]
 struct Held {
-    budget: Arc<Semaphore>,
+    budget: Budget,
+    key: Option<String>,
     permit: Option<OwnedSemaphorePermit>,
+    key_bytes: usize,
 }
 
 impl Held {
-    fn new(budget: &Arc<Semaphore>) -> Self {
+    fn new(budget: &Budget, key: Option<String>) -> Self {
         Held {
-            budget: Arc::clone(budget),
+            budget: budget.clone(),
+            key,
             permit: None,
+            key_bytes: 0,
         }
+    }
+
+    fn bytes(&self) -> usize {
+        self.permit
+            .as_ref()
+            .map_or(0, OwnedSemaphorePermit::num_permits)
     }
 
     /// Takes `n` more bytes of budget, or refuses at once (waiting would let slow clients hold
     /// the budget hostage).
     fn take(&mut self, n: usize) -> Result<(), Refused> {
-        let Ok(n) = u32::try_from(n) else {
-            return Err(body_refusal(Refusal::busy()));
+        let busy = || body_refusal(Refusal::busy());
+        let Ok(permits) = u32::try_from(n) else {
+            return Err(busy());
         };
         if n == 0 {
             return Ok(());
         }
-        let more = Arc::clone(&self.budget)
-            .try_acquire_many_owned(n)
-            .map_err(|_| body_refusal(Refusal::busy()))?;
+        if let Some(key) = &self.key {
+            let mut per_key = self
+                .budget
+                .per_key
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let held = per_key.entry(key.clone()).or_insert(0);
+            if *held + n > self.budget.key_share {
+                if *held == 0 {
+                    per_key.remove(key);
+                }
+                return Err(busy());
+            }
+            *held += n;
+            self.key_bytes += n;
+        }
+        let more = Arc::clone(&self.budget.total)
+            .try_acquire_many_owned(permits)
+            .map_err(|_| busy())?;
         match &mut self.permit {
             Some(permit) => permit.merge(more),
             None => self.permit = Some(more),
         }
         Ok(())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(key) = &self.key else { return };
+        if self.key_bytes == 0 {
+            return;
+        }
+        let mut per_key = self
+            .budget
+            .per_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = per_key.get_mut(key) {
+            *held = held.saturating_sub(self.key_bytes);
+            if *held == 0 {
+                per_key.remove(key);
+            }
+        }
     }
 }
 
@@ -283,9 +378,22 @@ fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
         .and_then(|v| v.parse::<u64>().ok())
 }
 
-/// Reads a whole body within the limits. [`authenticate`] calls it once the headers are
-/// authenticated; the gateway calls it directly only for routes without authorization.
+/// Reads a whole body within the limits, for a route without authorization (no key share).
 pub(crate) async fn read<B>(
+    headers: &http::HeaderMap,
+    body: B,
+    limits: &BodyLimits,
+) -> Result<HeldBody, Refused>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    read_for(None, headers, body, limits).await
+}
+
+/// Reads a whole body within the limits, inside `key`'s share of the budget.
+async fn read_for<B>(
+    key: Option<String>,
     headers: &http::HeaderMap,
     body: B,
     limits: &BodyLimits,
@@ -297,7 +405,7 @@ where
     if declared_length(headers).is_some_and(|n| n > limits.max_body as u64) {
         return Err(body_refusal(Refusal::too_large(limits.max_body)));
     }
-    let mut held = Held::new(&limits.budget);
+    let mut held = Held::new(&limits.budget, key);
     let mut buffer = BytesMut::new();
     let collect = async {
         let mut body = std::pin::pin!(body);
@@ -318,13 +426,14 @@ where
     within(limits.read_timeout, collect).await?;
     Ok(HeldBody {
         bytes: buffer.freeze(),
-        _held: held.permit,
+        _held: Some(held),
     })
 }
 
 /// Reads an aws-chunked body through its decoder, keeping only the verified data.
 async fn decode<B>(
     mut decoder: ChunkDecoder,
+    key: Option<String>,
     body: B,
     limits: &BodyLimits,
 ) -> Result<HeldBody, Refused>
@@ -332,7 +441,7 @@ where
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let mut held = Held::new(&limits.budget);
+    let mut held = Held::new(&limits.budget, key);
     let mut out = BytesMut::new();
     let collect = async {
         let mut body = std::pin::pin!(body);
@@ -354,7 +463,7 @@ where
             if over {
                 return Err(body_refusal(Refusal::too_large(limits.max_body)));
             }
-            held.take(out.len().saturating_sub(held_len(&held)))?;
+            held.take(out.len().saturating_sub(held.bytes()))?;
         }
         decoder.finish().map_err(|e| chunk_refusal(&e))?;
         Ok(())
@@ -362,14 +471,8 @@ where
     within(limits.read_timeout, collect).await?;
     Ok(HeldBody {
         bytes: out.freeze(),
-        _held: held.permit,
+        _held: Some(held),
     })
-}
-
-fn held_len(held: &Held) -> usize {
-    held.permit
-        .as_ref()
-        .map_or(0, OwnedSemaphorePermit::num_permits)
 }
 
 async fn within<F>(timeout: Duration, work: F) -> Result<(), Refused>

@@ -98,7 +98,12 @@ impl<S> SigV4Layer<S> {
     /// The largest body accepted (decoded size for aws-chunked bodies); a larger one is refused
     /// with 413 before the inner service runs. Default 10 MB.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.limits.max_body = limit;
+        self.limits = BodyLimits::new(
+            limit,
+            self.limits.read_timeout,
+            self.limits.budget.bytes(),
+            self.limits.aws_chunked,
+        );
         self
     }
 
@@ -109,7 +114,9 @@ impl<S> SigV4Layer<S> {
     }
 
     /// The bytes of body buffered across all requests in flight through this layer (and its
-    /// clones); a request that would go over is refused with 503 at once. Default 64 MiB.
+    /// clones); a request that would go over is refused with 503 at once. One access key may
+    /// hold at most a quarter of it (or one largest body, if more), so a client who knows an
+    /// access key id but not its secret cannot starve other callers. Default 64 MiB.
     pub fn body_budget(mut self, bytes: usize) -> Self {
         self.limits = BodyLimits::new(
             self.limits.max_body,

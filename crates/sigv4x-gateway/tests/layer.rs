@@ -302,3 +302,85 @@ async fn aws_chunked_bodies_are_decoded_verified_or_refused() {
     let (status, _, _) = read(svc.call(chunked(&data, false)).await.unwrap()).await;
     assert_eq!(status, 413);
 }
+
+/// A body that sends what its channel gives and ends only when the sender is dropped: a
+/// client trickling a body.
+struct Trickle(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl http_body::Body for Trickle {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|next| next.map(|bytes| Ok(http_body::Frame::data(bytes))))
+    }
+}
+
+/// A POST of `len` bytes by `key`, signed over the whole body, whose body only trickles: the
+/// first `sent` bytes arrive, the rest never (until the returned sender is dropped).
+fn trickling(
+    key: &str,
+    len: usize,
+    sent: usize,
+) -> (Request<Trickle>, tokio::sync::mpsc::Sender<Bytes>) {
+    let body = vec![b'x'; len];
+    let signer = Signer::new(
+        Credentials::new(key, "secret", None),
+        "us-east-1",
+        "execute-api",
+    );
+    let mut request = Request::post("https://api.example.com/prod/upload")
+        .header("content-length", len)
+        .body(())
+        .unwrap();
+    signer
+        .sign_at(&mut request, Payload::Bytes(&body), now())
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.try_send(Bytes::from(body[..sent].to_vec())).unwrap();
+    let (parts, ()) = request.into_parts();
+    (Request::from_parts(parts, Trickle(rx)), tx)
+}
+
+#[tokio::test]
+async fn one_access_key_cannot_hold_the_whole_body_budget() {
+    let keys = HashMap::from([
+        ("AKIDSLOW".to_string(), StoredKey::new("secret")),
+        ("AKIDOTHER".to_string(), StoredKey::new("secret")),
+    ]);
+    let verifier = Verifier::new(keys)
+        .region("us-east-1")
+        .service("execute-api")
+        .clock(now);
+    // 4000 bytes in all, so 1000 per key; each body at most 1000.
+    let layer = SigV4Layer::new(verifier)
+        .max_body_bytes(1000)
+        .body_budget(4000);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let svc = layer.layer(Echo {
+        calls: Arc::clone(&calls),
+    });
+    // Two slow uploads of one key hold 600 bytes each... the second goes over its share.
+    let (first, _hold_first) = trickling("AKIDSLOW", 1000, 600);
+    let mut s1 = svc.clone();
+    let slow = tokio::spawn(async move { s1.call(first).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (second, _hold_second) = trickling("AKIDSLOW", 1000, 600);
+    let mut s2 = svc.clone();
+    let (status, headers, _) = read(s2.call(second).await.unwrap()).await;
+    assert_eq!(status, 503, "the key's share is used up");
+    assert_eq!(headers["x-amzn-errortype"], "ServiceUnavailableException");
+    // ... while another key's upload goes through.
+    let (other, hold_other) = trickling("AKIDOTHER", 700, 700);
+    drop(hold_other);
+    let mut s3 = svc.clone();
+    let (status, _, body) = read(s3.call(other).await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), 700);
+    slow.abort();
+}
