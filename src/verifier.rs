@@ -446,8 +446,8 @@ impl<S: SecretStore> Verifier<S> {
 
     /// Checks that `path` (the request's path, exactly as received, without the query) is in
     /// normal form, so that the path the signature covers is the path as sent:
-    /// - it starts with `/` and has no empty, `.` or `..` segment (nor `.;…`/`..;…`, which some
-    ///   servers read as dot segments);
+    /// - it starts with `/` and has no empty, `.` or `..` segment, and no `;` (servlet
+    ///   containers strip `;params` from segments, so `/admin;x` is `/admin` to them);
     /// - every `%` starts an upper-case `%XX` escape of a byte that must be escaped: no
     ///   percent-encoded unreserved character (`%2E`, `%61`), `/` (`%2F`), `\` or NUL, no
     ///   double-encoded escape (`%252E`), and no `\` at all;

@@ -89,7 +89,7 @@ pub enum VerifyError {
     UnsignedPayloadNotAllowed,
     /// The body's hash is needed but neither given by the caller nor declared by the request.
     PayloadHashUnknown,
-    /// The path is not in normal form (an empty, `.` or `..` segment, a percent-encoded `/`,
+    /// The path is not in normal form (an empty, `.` or `..` segment, a `;`, a percent-encoded `/`,
     /// `\\`, NUL or unreserved character, a double-encoded escape, lower-case or broken escapes,
     /// bytes that do not decode to UTF-8). Signing normalizes the
     /// path for every service but S3, so such a path is signed as another one; a router, policy

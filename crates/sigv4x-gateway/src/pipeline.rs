@@ -296,7 +296,11 @@ impl Pipeline {
         if let Some(label) = host.and_then(api_label) {
             // `{api-id}-{vpce-id}.execute-api…` names the endpoint too.
             let id = label.split_once("-vpce-").map_or(label, |(id, _)| id);
-            return self.api_index(id).map(|i| (i, false));
+            return self
+                .apis
+                .iter()
+                .position(|a| a.id.eq_ignore_ascii_case(id))
+                .map(|i| (i, false));
         }
         if let Some(id) = head
             .headers()
@@ -305,10 +309,13 @@ impl Pipeline {
         {
             return self.api_index(id).map(|i| (i, true));
         }
-        arrival
-            .default_api
-            .or_else(|| (self.apis.len() == 1).then_some(0))
-            .map(|i| (i, false))
+        if let Some(i) = arrival.default_api {
+            // The listener's default is the emulator's stand-in for a host name: a request
+            // signed for another listener (another API) must not be served by this one's.
+            let port = host.map_or(Some(80), host_port);
+            return (port == Some(arrival.listener.port())).then_some((i, false));
+        }
+        (self.apis.len() == 1).then_some((0, false))
     }
 
     /// Takes one request through every layer, records it, and answers.
@@ -562,7 +569,22 @@ impl Pipeline {
 /// `x-apigw-api-id`.
 fn api_label(host: &str) -> Option<&str> {
     let (label, rest) = host.split_once('.')?;
-    (rest.starts_with("execute-api.") && !label.starts_with("vpce-")).then_some(label)
+    // Host names are case-insensitive: `EXECUTE-API` names the API as well.
+    let execute_api = rest
+        .get(..12)
+        .is_some_and(|p| p.eq_ignore_ascii_case("execute-api."));
+    let endpoint = label
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("vpce-"));
+    (execute_api && !endpoint).then_some(label)
+}
+
+/// The port a `Host` value names (80 when it names none), or `None` if it is malformed.
+fn host_port(host: &str) -> Option<u16> {
+    match host.rsplit_once(':') {
+        Some((_, port)) if !port.contains(']') => port.parse().ok(),
+        _ => Some(80),
+    }
 }
 
 /// `/prod/orders/7` → (`prod`, `/orders/7`).
@@ -882,6 +904,15 @@ mod tests {
     }
 
     #[test]
+    fn host_ports() {
+        assert_eq!(host_port("127.0.0.1:8080"), Some(8080));
+        assert_eq!(host_port("example.com"), Some(80));
+        assert_eq!(host_port("[::1]:9000"), Some(9000));
+        assert_eq!(host_port("[::1]"), Some(80));
+        assert_eq!(host_port("h:x"), None);
+    }
+
+    #[test]
     fn execute_api_hosts() {
         assert_eq!(
             api_label("a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"),
@@ -894,6 +925,10 @@ mod tests {
         assert_eq!(
             api_label("vpce-0a1b2c3d4e5f60718-abcdefgh.execute-api.us-east-1.vpce.amazonaws.com"),
             None
+        );
+        assert_eq!(
+            api_label("A1B2C3D4E5.EXECUTE-API.us-east-1.amazonaws.com"),
+            Some("A1B2C3D4E5")
         );
         assert_eq!(api_label("127.0.0.1:8080"), None);
         assert_eq!(api_label("localhost"), None);

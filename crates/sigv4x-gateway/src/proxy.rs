@@ -13,10 +13,11 @@
 //!   `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`) nor `Host`,
 //!   which names the target — except that a *signed* header stays even when `Connection`
 //!   names it, since an unsigned `Connection` must not take away what was signed;
-//! - not, unless they were signed, the headers some servers read as another URL or method
-//!   (`X-Original-URL`, `X-Rewrite-URL`, `X-HTTP-Method-Override`, `X-HTTP-Method`,
-//!   `X-Method-Override`, `X-Forwarded-Host`, `X-Forwarded-Prefix`): the backend must act on
-//!   the method and path that were signed;
+//! - not, unless they were signed, the headers some servers read as another URL, host, scheme
+//!   or method (`X-Original-URL`, `X-Rewrite-URL`, `X-HTTP-Method-Override`,
+//!   `X-Forwarded-Host`, `X-Forwarded-Proto`, … see `OVERRIDES`), nor any header whose name
+//!   has `_` (CGI-style servers read `X_Original_URL` as `X-Original-URL`): the backend must
+//!   act on the method and path that were signed;
 //! - `X-Forwarded-For` and `Forwarded` with the client's address appended to what the client
 //!   sent, so the backend can tell the gateway's word from the client's.
 
@@ -81,16 +82,33 @@ fn named_in_connection(headers: &http::HeaderMap) -> Vec<HeaderName> {
         .collect()
 }
 
-/// Headers some servers and frameworks read as a replacement URL, host or method.
+/// Headers some servers and frameworks read as a replacement URL, host, scheme or method.
 const OVERRIDES: &[&str] = &[
     "x-original-url",
+    "x-original-uri",
     "x-rewrite-url",
+    "x-override-url",
+    "x-envoy-original-path",
+    "x-forwarded-uri",
+    "x-forwarded-path",
+    "x-forwarded-prefix",
+    "x-forwarded-host",
+    "x-forwarded-server",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-host",
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
-    "x-forwarded-host",
-    "x-forwarded-prefix",
+    "x-original-method",
+    "x-forwarded-method",
 ];
+
+/// Whether `name` is an override, or carries `_` (CGI-style servers read `X_Original_URL` as
+/// `X-Original-URL`, so a name with `_` could stand for any header, overrides included).
+fn is_override(name: &HeaderName) -> bool {
+    name.as_str().contains('_') || OVERRIDES.contains(&name.as_str())
+}
 
 /// Copies the end-to-end headers of `from` onto `to`: not hop-by-hop headers, nor those
 /// `Connection` names (unless `signed`), nor the ones in `skip`, nor unsigned overrides when
@@ -105,7 +123,7 @@ fn copy_end_to_end(
     let connection = named_in_connection(from);
     for (name, value) in from {
         let hop = is_hop_by_hop(name) || (connection.contains(name) && !signed(name));
-        let overrides = drop_overrides && OVERRIDES.contains(&name.as_str()) && !signed(name);
+        let overrides = drop_overrides && is_override(name) && !signed(name);
         if !hop && !overrides && !skip.contains(name) {
             to.append(name, value.clone());
         }
@@ -276,6 +294,7 @@ mod tests {
         from.insert("x-kept", HeaderValue::from_static("yes"));
         from.insert(HOST, HeaderValue::from_static("client.example"));
         from.insert("x-original-url", HeaderValue::from_static("/admin"));
+        from.insert("x_http_method_override", HeaderValue::from_static("DELETE"));
         let mut to = http::HeaderMap::new();
         copy_end_to_end(&from, &mut to, &[HOST], &|_| false, true);
         let names: Vec<&str> = to.keys().map(HeaderName::as_str).collect();

@@ -106,7 +106,7 @@ fn the_signed_path_is_the_only_path_that_gets_through() {
     let orders = send_as(&s, &LAMBDA, "/prod/orders", "/prod/orders").unwrap();
     assert_eq!(orders.status, 200, "{orders:?}");
 
-    let rows: [(&Key, &str, &str); 7] = [
+    let rows: [(&Key, &str, &str); 8] = [
         (&REPORTING, "/prod/admin/stats", "/prod//admin/stats"),
         (&REPORTING, "/prod/admin/stats", "/prod/./admin/stats"),
         (&LAMBDA, "/prod/admin/stats", "/prod/orders/../admin/stats"),
@@ -126,6 +126,8 @@ fn the_signed_path_is_the_only_path_that_gets_through() {
             "/prod/orders/%2E%2E%2Fadmin%2Fstats",
         ),
         (&LAMBDA, "/prod/orders/%61dmin", "/prod/orders/%61dmin"),
+        // Servlet containers read `/admin;x/stats` as `/admin/stats`.
+        (&REPORTING, "/prod/admin;x/stats", "/prod/admin;x/stats"),
     ];
     for (key, signed, sent) in rows {
         let answer = send_as(&s, key, signed, sent).unwrap();
@@ -139,7 +141,7 @@ fn the_signed_path_is_the_only_path_that_gets_through() {
     // Each refusal is audited with the path as sent, refused by the route layer.
     let records = s.gateway.audit().unwrap().records();
     let refused: Vec<_> = records.iter().filter(|r| r.status == 400).collect();
-    assert_eq!(refused.len(), 7);
+    assert_eq!(refused.len(), 8);
     assert!(refused
         .iter()
         .all(|r| r.route.is_none() && r.resource_arn.is_none()));
@@ -468,4 +470,77 @@ fn a_slow_header_is_cut_off_at_the_header_timeout_not_the_idle_one() {
     assert!(closed, "still open after {took:?}");
     assert!(took < Duration::from_secs(5), "closed after {took:?}");
     gateway.stop();
+}
+
+#[test]
+fn a_request_signed_for_one_listener_is_not_served_as_anothers_api() {
+    let mut config = reference_config();
+    config.apis[0].resource_policy =
+        Some(PolicySource::json("hardening-resource", RESOURCE_POLICY));
+    config.endpoints[0].policy = None;
+    let open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+        "Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    config = config
+        .api(
+            sigv4x_gateway::ApiConfig::new("zzzzzzzzzz", "444455556666", "us-east-1")
+                .stage("prod")
+                .resource_policy(PolicySource::json("open", open))
+                .route(RouteConfig::respond(
+                    "GET",
+                    "/admin/stats",
+                    200,
+                    "other API",
+                )),
+        )
+        .listener(
+            sigv4x_gateway::ListenerConfig::new("127.0.0.1:0".parse().unwrap())
+                .through(ENDPOINT)
+                .default_api("a1b2c3d4e5"),
+        )
+        .listener(
+            sigv4x_gateway::ListenerConfig::new("127.0.0.1:0".parse().unwrap())
+                .through(ENDPOINT)
+                .default_api("zzzzzzzzzz"),
+        );
+    let gateway = Gateway::spawn(config).unwrap();
+    let listeners = gateway.listeners().to_vec();
+    let (first, second) = (listeners[2].address, listeners[3].address);
+    let url = format!("http://{first}/prod/admin/stats");
+    let Some(headers) = botocore_headers(&REPORTING, "GET", &url, "", &[]) else {
+        return;
+    };
+    let answer = raw_request(first, "GET", "/prod/admin/stats", &headers, b"");
+    assert_eq!(answer.status, 403, "the Deny of the first API: {answer:?}");
+    let moved = raw_request(second, "GET", "/prod/admin/stats", &headers, b"");
+    assert_eq!(moved.status, 403, "{moved:?}");
+    assert_eq!(moved.header("x-amzn-errortype"), Some("ForbiddenException"));
+    assert!(!moved.body.contains("other API"));
+    gateway.stop();
+}
+
+#[test]
+fn underscored_and_override_headers_do_not_reach_the_backend() {
+    let s = setup();
+    let url = format!("http://{}/prod/orders/9/items", s.address);
+    let Some(mut headers) = botocore_headers(&REPORTING, "GET", &url, "", &[]) else {
+        return;
+    };
+    headers.push(("X_HTTP_Method_Override".into(), "DELETE".into()));
+    headers.push(("X-Original-URL".into(), "/admin/stats".into()));
+    headers.push(("X-Forwarded-Proto".into(), "http".into()));
+    let answer = raw_request(s.address, "GET", "/prod/orders/9/items", &headers, b"");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let seen = s.backend.lock().unwrap().clone();
+    let names: Vec<&str> = seen[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+    for dropped in [
+        "x_http_method_override",
+        "x-original-url",
+        "x-forwarded-proto",
+    ] {
+        assert!(
+            !names.contains(&dropped),
+            "{dropped} reached the backend: {names:?}"
+        );
+    }
+    s.gateway.stop();
 }
