@@ -149,16 +149,15 @@ fn post(
     endpoint: &Endpoint,
     body: Vec<u8>,
 ) -> Result<http::Request<Full<Bytes>>, Error> {
-    let uri: http::Uri = endpoint.url.parse().map_err(|_| {
-        Error::invalid_config(
-            provider,
-            format!("STS endpoint `{}` is not a URL", endpoint.url),
-        )
-    })?;
+    // The text is not echoed: it may hold `user:password@`.
+    let uri: http::Uri = endpoint
+        .url
+        .parse()
+        .map_err(|_| Error::invalid_config(provider, "the STS endpoint is not a URL"))?;
     if uri.authority().is_none() {
         return Err(Error::invalid_config(
             provider,
-            format!("STS endpoint `{}` has no host", endpoint.url),
+            format!("STS endpoint `{}` has no host", display_url(&uri)),
         ));
     }
     http::Request::post(uri)

@@ -160,3 +160,21 @@ async fn a_relative_uri_keeps_its_query() {
     assert_eq!(loaded.credentials().access_key_id(), "id=1");
     assert_eq!(server.requests()[0].uri.path(), "/v2/credentials/abc");
 }
+
+/// URLs in errors lose their `user:password@` (and query).
+#[tokio::test]
+async fn errors_show_urls_without_their_password() {
+    let home = Home::new();
+    for full in [
+        "http://user:PASSWORDLEAK@10.0.0.1/x?q=QUERYLEAK",
+        "https://user:PASSWORDLEAK@127.0.0.1:1/x?q=QUERYLEAK",
+        "http://user:PASSWORDLEAK@[::1/x",
+    ] {
+        let env = home.env(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", full)]);
+        let err = ContainerProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert_no_secret(&format!("{err} {err:?}"), &["PASSWORDLEAK", "QUERYLEAK"]);
+    }
+}
