@@ -5,7 +5,9 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use crate::timestamp::format_rfc3339;
 
 /// Why a provider gave no credentials.
 ///
@@ -100,6 +102,12 @@ pub enum Error {
     },
     /// No provider of a chain applied; each entry names a provider and why it did not apply.
     NoneFound(Vec<(&'static str, String)>),
+    /// A load or refresh gave credentials that had already expired (an `Expiration` in the
+    /// past, or a clock far behind the issuer's). They are never cached or served.
+    ExpiredCredentials {
+        /// When they expired.
+        expired_at: SystemTime,
+    },
 }
 
 impl Error {
@@ -181,6 +189,12 @@ impl fmt::Display for Error {
                 write!(f, "credential_process of profile `{profile}`: {message}")
             }
             Error::External { provider, message } => write!(f, "{provider}: {message}"),
+            Error::ExpiredCredentials { expired_at } => write!(
+                f,
+                "credentials were refreshed, but the refreshed credentials are still expired \
+                 (they expired at {})",
+                format_rfc3339(*expired_at)
+            ),
             Error::NoneFound(tried) => {
                 write!(f, "no credentials found; tried")?;
                 for (i, (provider, reason)) in tried.iter().enumerate() {
