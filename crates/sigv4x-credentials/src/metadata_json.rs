@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use sigv4x::Credentials;
 
+use crate::error::json_problem;
 use crate::provider::ExpiringCredentials;
 use crate::timestamp::parse_rfc3339;
 use crate::Error;
@@ -24,7 +25,10 @@ struct Document {
 /// are all required. IMDS may answer 200 with `"Code"` other than `Success`.
 pub(crate) fn parse(provider: &'static str, body: &[u8]) -> Result<ExpiringCredentials, Error> {
     let doc: Document = serde_json::from_slice(body).map_err(|e| {
-        Error::invalid_response(provider, format!("not a credentials JSON document: {e}"))
+        Error::invalid_response(
+            provider,
+            format!("the credentials JSON document {}", json_problem(&e)),
+        )
     })?;
     if let Some(code) = doc.code.as_deref().filter(|c| *c != "Success") {
         return Err(Error::Service {
@@ -54,12 +58,8 @@ pub(crate) fn parse(provider: &'static str, body: &[u8]) -> Result<ExpiringCrede
         .expiration
         .filter(|s| !s.is_empty())
         .ok_or_else(|| missing("Expiration"))?;
-    let expiry = parse_rfc3339(&expiration).ok_or_else(|| {
-        Error::invalid_response(
-            provider,
-            format!("Expiration `{expiration}` is not an ISO 8601 time"),
-        )
-    })?;
+    let expiry = parse_rfc3339(&expiration)
+        .ok_or_else(|| Error::invalid_response(provider, "Expiration is not an ISO 8601 time"))?;
     Ok(ExpiringCredentials::new(
         Credentials::new(id, secret, Some(token)),
         Some(expiry),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use sigv4x::Credentials;
 
+use crate::error::json_problem;
 use crate::provider::{ExpiringCredentials, ProvideCredentials, ProvideFuture};
 use crate::timestamp::parse_rfc3339;
 use crate::Error;
@@ -97,10 +98,8 @@ struct Answer {
 
 /// The process's answer. Messages name fields, never values.
 fn parse(stdout: &[u8]) -> Result<ExpiringCredentials, String> {
-    let answer: Answer = serde_json::from_slice(stdout).map_err(|e| {
-        // serde_json's message holds a position and an expectation, not the input.
-        format!("its output is not the credentials JSON document: {e}")
-    })?;
+    let answer: Answer = serde_json::from_slice(stdout)
+        .map_err(|e| format!("its credentials JSON output {}", json_problem(&e)))?;
     match answer.version {
         Some(1) => {}
         Some(other) => return Err(format!("unsupported Version {other}; expected 1")),
@@ -118,7 +117,7 @@ fn parse(stdout: &[u8]) -> Result<ExpiringCredentials, String> {
         None => None,
         Some(text) => Some(
             parse_rfc3339(&text)
-                .ok_or_else(|| format!("Expiration `{text}` is not an ISO 8601 time"))?,
+                .ok_or_else(|| "its Expiration is not an ISO 8601 time".to_string())?,
         ),
     };
     let token = answer.session_token.filter(|s| !s.is_empty());

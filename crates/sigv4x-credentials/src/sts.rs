@@ -9,6 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 use sigv4x::{Credentials, Payload, Signer};
 
+use crate::error::xml_problem;
 use crate::http_client::{self, display_url};
 use crate::provider::ExpiringCredentials;
 use crate::timestamp::parse_rfc3339;
@@ -229,16 +230,15 @@ pub(crate) fn parse_credentials(
     provider: &'static str,
     xml: &str,
 ) -> Result<ExpiringCredentials, Error> {
-    // quick-xml's messages name elements and positions, never the text they hold.
     let envelope: Envelope = quick_xml::de::from_str(xml).map_err(|e| {
-        Error::invalid_response(provider, format!("STS answer is not the expected XML: {e}"))
+        Error::invalid_response(
+            provider,
+            format!("STS answer is not the expected XML: {}", xml_problem(&e)),
+        )
     })?;
     let c = envelope.result.credentials;
     let expiry = parse_rfc3339(&c.expiration).ok_or_else(|| {
-        Error::invalid_response(
-            provider,
-            format!("STS Expiration `{}` is not an ISO 8601 time", c.expiration),
-        )
+        Error::invalid_response(provider, "STS Expiration is not an ISO 8601 time")
     })?;
     Ok(ExpiringCredentials::new(
         Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token)),

@@ -257,7 +257,7 @@ async fn credential_process_runs_a_script_and_can_source_a_role() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("not the credentials JSON"),
+        err.to_string().contains("JSON output is not valid JSON"),
         "{err}"
     );
     assert_no_secret(&err.to_string(), &["secret-garbage-output"]);
@@ -311,6 +311,51 @@ async fn a_malformed_file_is_reported_with_its_path_and_line() {
         matches!(&err, Error::ProfileFile { path, line: 1, .. } if path == &other),
         "{err:?}"
     );
+}
+
+/// A bare `\r` ends a line, as botocore reads the file; errors name the line and never quote
+/// the file (a header followed by text once echoed the rest of the line, with bare-CR line
+/// endings the whole file, secrets included).
+#[tokio::test]
+async fn bare_cr_files_parse_and_errors_quote_no_file_text() {
+    let home = Home::new();
+    home.credentials("[x]\raws_access_key_id = AKIDCR\raws_secret_access_key = S\r");
+    let env = home.env(&[("AWS_PROFILE", "x")]);
+    let loaded = ProfileProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(loaded.credentials().access_key_id(), "AKIDCR");
+
+    home.credentials("[x] junk\raws_access_key_id = A\raws_secret_access_key = HUNTER2SECRET\r");
+    let env = home.env(&[("AWS_PROFILE", "x")]);
+    let err = ProfileProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ProfileFile { line: 1, .. }), "{err}");
+    assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET", "junk"]);
+}
+
+/// A `credential_process` answer with a mistyped field is reported by kind and position, not
+/// by the value serde_json would quote.
+#[cfg(unix)]
+#[tokio::test]
+async fn credential_process_output_is_never_echoed() {
+    let home = Home::new();
+    home.config(
+        "[profile version]\ncredential_process = echo '{\"Version\":\"HUNTER2SECRET\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n\
+         [profile secret]\ncredential_process = echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":[\"HUNTER2SECRET\"]}'\n\
+         [profile expiry]\ncredential_process = echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Expiration\":\"HUNTER2SECRET\"}'\n",
+    );
+    for profile in ["version", "secret", "expiry"] {
+        let err = ProfileProvider::with_env(home.env(&[("AWS_PROFILE", profile)]))
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Process { .. }), "{err}");
+        assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET"]);
+    }
 }
 
 #[tokio::test]
