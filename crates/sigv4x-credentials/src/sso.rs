@@ -175,6 +175,12 @@ pub(crate) async fn load(
         )
     })?;
     let c = answer.role_credentials;
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() {
+        return Err(Error::invalid_response(
+            NAME,
+            "the GetRoleCredentials answer has an empty accessKeyId or secretAccessKey",
+        ));
+    }
     let expiry = from_epoch_millis(c.expiration)
         .ok_or_else(|| Error::invalid_response(NAME, "expiration out of range"))?;
     Ok(ExpiringCredentials::new(

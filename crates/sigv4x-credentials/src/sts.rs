@@ -237,6 +237,18 @@ pub(crate) fn parse_credentials(
         )
     })?;
     let c = envelope.result.credentials;
+    for (field, value) in [
+        ("AccessKeyId", &c.access_key_id),
+        ("SecretAccessKey", &c.secret_access_key),
+        ("SessionToken", &c.session_token),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Error::invalid_response(
+                provider,
+                format!("STS answer has an empty {field}"),
+            ));
+        }
+    }
     let expiry = parse_rfc3339(&c.expiration).ok_or_else(|| {
         Error::invalid_response(provider, "STS Expiration is not an ISO 8601 time")
     })?;

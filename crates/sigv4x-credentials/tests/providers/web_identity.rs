@@ -114,3 +114,33 @@ async fn sts_answers_are_never_echoed_in_errors() {
         .unwrap();
     assert_eq!(ok.credentials().access_key_id(), "ASIA1");
 }
+
+/// Empty keys from STS are refused, naming the field.
+#[tokio::test]
+async fn sts_answers_with_empty_keys_are_refused() {
+    for (field, credentials) in [
+        (
+            "AccessKeyId",
+            "<Credentials><AccessKeyId></AccessKeyId><SecretAccessKey>S</SecretAccessKey>\
+             <SessionToken>T</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>",
+        ),
+        (
+            "AccessKeyId",
+            "<Credentials><AccessKeyId/><SecretAccessKey>S</SecretAccessKey>\
+             <SessionToken>T</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>",
+        ),
+        (
+            "SecretAccessKey",
+            "<Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey/>\
+             <SessionToken>T</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>",
+        ),
+    ] {
+        let err = against_sts_answering(200, sts_answer(credentials))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidResponse { .. }) && err.to_string().contains(field),
+            "{field}: {err}"
+        );
+    }
+}
