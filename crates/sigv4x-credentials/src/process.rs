@@ -1,5 +1,6 @@
 //! `credential_process`: a command whose standard output is a JSON credentials document.
 
+use std::fmt;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -21,10 +22,41 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 ///
 /// The command line is run by `sh -c` (`cmd /C` on Windows), as botocore splits and the CLI
 /// documents it. Its standard error passes through to ours, where helpers write prompts.
-#[derive(Clone, Debug)]
+///
+/// Arguments may hold secrets (`helper --token …`): `Debug` and errors show the program name
+/// only, as the Rust SDK's `CommandWithSensitiveArgs` does.
+#[derive(Clone)]
 pub struct ProcessProvider {
     profile: String,
     command: String,
+}
+
+impl fmt::Debug for ProcessProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessProvider")
+            .field("profile", &self.profile)
+            .field("command", &Redacted(&self.command))
+            .finish()
+    }
+}
+
+/// A command line shown as its program name, arguments redacted.
+struct Redacted<'a>(&'a str);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let command = self.0.trim();
+        match command.split_once(char::is_whitespace) {
+            Some((program, _)) => write!(f, "{program} ** arguments redacted **"),
+            None => f.write_str(command),
+        }
+    }
+}
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
 }
 
 impl ProcessProvider {
@@ -34,6 +66,11 @@ impl ProcessProvider {
             profile: String::new(),
             command: command.into(),
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn command(&self) -> &str {
+        &self.command
     }
 
     pub(crate) fn for_profile(profile: &str, command: &str) -> Self {
@@ -64,7 +101,7 @@ impl ProcessProvider {
             .kill_on_drop(true);
         let child = command
             .spawn()
-            .map_err(|e| fail(format!("cannot start `{}`: {e}", self.command)))?;
+            .map_err(|e| fail(format!("cannot start `{}`: {e}", Redacted(&self.command))))?;
         let output = match tokio::time::timeout(TIMEOUT, child.wait_with_output()).await {
             Ok(output) => output.map_err(|e| fail(format!("waiting for it failed: {e}")))?,
             Err(_) => return Err(fail(format!("no answer within {TIMEOUT:?}; killed"))),
@@ -72,7 +109,8 @@ impl ProcessProvider {
         if !output.status.success() {
             return Err(fail(format!(
                 "`{}` failed: {}",
-                self.command, output.status
+                Redacted(&self.command),
+                output.status
             )));
         }
         parse(&output.stdout).map_err(fail)

@@ -1,6 +1,6 @@
 use std::time::{Duration, SystemTime};
 
-use sigv4x_credentials::{Error, ProfileProvider, ProvideCredentials};
+use sigv4x_credentials::{Error, ProcessProvider, ProfileProvider, ProvideCredentials};
 
 use crate::common::fake_sts::FakeSts;
 use crate::common::{assert_no_secret, Home};
@@ -400,4 +400,31 @@ async fn web_identity_from_a_profile() {
     let call = &sts.calls()[0];
     assert_eq!(call.action, "AssumeRoleWithWebIdentity");
     assert_eq!(call.params["RoleSessionName"], "pod");
+}
+
+/// A `credential_process` command line's arguments may hold secrets: `Debug` and errors show
+/// the program name only.
+#[cfg(unix)]
+#[tokio::test]
+async fn credential_process_arguments_stay_out_of_debug_and_errors() {
+    let shown = format!("{:?}", ProcessProvider::new("helper --token HUNTER2SECRET"));
+    assert!(shown.contains("helper"), "{shown}");
+    assert_no_secret(&shown, &["HUNTER2SECRET"]);
+    for command in [
+        "false --password HUNTER2SECRET",
+        "/nonexistent/helper --token HUNTER2SECRET",
+    ] {
+        let err = ProcessProvider::new(command)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Process { .. }), "{err}");
+        assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET"]);
+    }
+    let home = Home::new();
+    home.config("[profile p]\ncredential_process = false --password HUNTER2SECRET\n");
+    let provider = ProfileProvider::with_env(home.env(&[("AWS_PROFILE", "p")]));
+    let err = provider.provide_credentials().await.unwrap_err();
+    assert!(err.to_string().contains("false"), "{err}");
+    assert_no_secret(&format!("{err} {err:?} {provider:?}"), &["HUNTER2SECRET"]);
 }
