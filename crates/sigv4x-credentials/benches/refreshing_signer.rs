@@ -40,9 +40,10 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    // Expiring in a day, so the refresh task is scheduled but never runs during the bench.
-    let expiring =
-        ExpiringCredentials::new(creds, Some(SystemTime::now() + Duration::from_secs(86_400)));
+    // Expiring in a day (after both the real time and the bench's signing time), so the
+    // refresh task is scheduled but never runs during the bench, and the expiry check passes.
+    let expiry = SystemTime::now().max(now()) + Duration::from_secs(86_400);
+    let expiring = ExpiringCredentials::new(creds, Some(expiry));
     let refreshing = runtime
         .block_on(RefreshingSigner::new(
             StaticProvider::expiring(expiring),

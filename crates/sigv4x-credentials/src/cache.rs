@@ -58,6 +58,8 @@ struct Shared {
 /// - Refreshes [`CacheSettings::refresh_before`] (plus jitter) ahead of expiry.
 /// - One refresh at a time: while one caller refreshes, other callers get the current
 ///   credentials at once (or, when there are none or they expired, wait for that refresh).
+/// - A load or refresh that gives credentials already expired fails with
+///   [`Error::ExpiredCredentials`]: expired credentials are never cached or served.
 /// - When a refresh fails and the current credentials have not expired, they are still served
 ///   and a warning is logged through [`tracing`] (target `sigv4x_credentials::cache`); the
 ///   refresh is tried again after [`CacheSettings::retry_after_failure`].
@@ -177,7 +179,15 @@ impl CachingProvider {
                 return Ok(cached.credentials.clone());
             }
         }
-        match shared.provider.provide_credentials().await {
+        let loaded = shared.provider.provide_credentials().await;
+        let now = (shared.clock)();
+        // As botocore: credentials that are expired as soon as they are loaded are an error,
+        // never cached or served.
+        let loaded = loaded.and_then(|fresh| match fresh.expiry() {
+            Some(expired_at) if expired_at <= now => Err(Error::ExpiredCredentials { expired_at }),
+            _ => Ok(fresh),
+        });
+        match loaded {
             Ok(fresh) => {
                 let refresh_at = self.refresh_time(&fresh, now);
                 shared.state.store(Some(Arc::new(Cached {
@@ -212,8 +222,7 @@ impl CachingProvider {
         let expiry = fresh.expiry()?;
         let settings = &self.shared.settings;
         let Ok(remaining) = expiry.duration_since(now) else {
-            // Already expired (or a clock far ahead of the issuer's): try again soon, not in a
-            // loop.
+            // Not reached: expired credentials are refused before they are stored.
             return Some(now + settings.retry_after_failure);
         };
         let jitter_nanos = u64::try_from(settings.jitter.as_nanos()).unwrap_or(u64::MAX);

@@ -22,7 +22,8 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// `Authorization` header from the file `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read at each
 /// load, it rotates) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
 ///
-/// A full URI must be HTTPS, or HTTP to a loopback address or to the ECS (`169.254.170.2`) or
+/// A relative URI must be a path (and query) starting with `/`; it is joined to the ECS
+/// address as parts, so it cannot name another host. A full URI must be HTTPS, or HTTP to a loopback address or to the ECS (`169.254.170.2`) or
 /// EKS (`169.254.170.23`, `fd00:ec2::23`) agent, as the SDKs require: credentials never cross
 /// a network in clear.
 #[derive(Clone, Debug)]
@@ -54,34 +55,32 @@ impl ContainerProvider {
         }
     }
 
-    /// Serves relative URIs from `base` instead of [`ECS_ENDPOINT`] (for tests and emulators).
+    /// Serves relative URIs from `base` instead of [`ECS_ENDPOINT`] (for tests and emulators):
+    /// the scheme and host of `base`, the path and query of the relative URI.
     pub fn relative_base(mut self, base: impl Into<String>) -> Self {
         self.relative_base = base.into();
         self
     }
 
     fn uri(&self) -> Result<http::Uri, Error> {
-        let (text, full) = if let Some(relative) = self
+        if let Some(relative) = self
             .env
             .get_non_empty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         {
-            (format!("{}{relative}", self.relative_base), false)
-        } else if let Some(full) = self.env.get_non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            (full, true)
-        } else {
+            return self.relative_uri(&relative);
+        }
+        let Some(full) = self.env.get_non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
             return Err(Error::not_configured(
                 NAME,
                 "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor \
                  AWS_CONTAINER_CREDENTIALS_FULL_URI is set",
             ));
         };
-        let uri: http::Uri = text.parse().map_err(|_| {
-            Error::invalid_config(
-                NAME,
-                format!("container credentials URI `{text}` is not a URL"),
-            )
+        // Not echoed: the text may hold `user:password@`.
+        let uri: http::Uri = full.parse().map_err(|_| {
+            Error::invalid_config(NAME, "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL")
         })?;
-        if full && !allowed_full_uri(&uri) {
+        if !allowed_full_uri(&uri) {
             return Err(Error::invalid_config(
                 NAME,
                 format!(
@@ -92,6 +91,43 @@ impl ContainerProvider {
             ));
         }
         Ok(uri)
+    }
+
+    /// `relative` on the ECS agent, built from parts as the Rust SDK does (scheme and authority
+    /// from the base, path and query from the variable), never by pasting text: a value such as
+    /// `@evil:80/x` or `.evil.tld/x` would otherwise name another host, which would receive the
+    /// authorization token and serve the credentials.
+    fn relative_uri(&self, relative: &str) -> Result<http::Uri, Error> {
+        let invalid = || {
+            Error::invalid_config(
+                NAME,
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path (and query) starting with \
+                 a single `/`, without `@`, `\\` or `#`",
+            )
+        };
+        if !relative.starts_with('/')
+            || relative.starts_with("//")
+            || relative.contains(['@', '\\', '#'])
+        {
+            return Err(invalid());
+        }
+        let path_and_query: http::uri::PathAndQuery = relative.parse().map_err(|_| invalid())?;
+        let base: http::Uri = self
+            .relative_base
+            .parse()
+            .map_err(|_| Error::invalid_config(NAME, "the container relative base is not a URL"))?;
+        let (Some(scheme), Some(authority)) = (base.scheme(), base.authority()) else {
+            return Err(Error::invalid_config(
+                NAME,
+                "the container relative base has no scheme or host",
+            ));
+        };
+        http::Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|_| invalid())
     }
 
     async fn authorization(&self) -> Result<Option<String>, Error> {

@@ -48,10 +48,7 @@ impl EnvironmentProvider {
         let expiry = match self.env.get_non_empty("AWS_CREDENTIAL_EXPIRATION") {
             None => None,
             Some(text) => Some(parse_rfc3339(&text).ok_or_else(|| {
-                Error::invalid_config(
-                    NAME,
-                    format!("AWS_CREDENTIAL_EXPIRATION `{text}` is not an RFC 3339 time"),
-                )
+                Error::invalid_config(NAME, "AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time")
             })?),
         };
         Ok(ExpiringCredentials::new(

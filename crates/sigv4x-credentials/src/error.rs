@@ -5,7 +5,9 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use crate::timestamp::format_rfc3339;
 
 /// Why a provider gave no credentials.
 ///
@@ -100,6 +102,12 @@ pub enum Error {
     },
     /// No provider of a chain applied; each entry names a provider and why it did not apply.
     NoneFound(Vec<(&'static str, String)>),
+    /// A load or refresh gave credentials that had already expired (an `Expiration` in the
+    /// past, or a clock far behind the issuer's). They are never cached or served.
+    ExpiredCredentials {
+        /// When they expired.
+        expired_at: SystemTime,
+    },
 }
 
 impl Error {
@@ -181,6 +189,12 @@ impl fmt::Display for Error {
                 write!(f, "credential_process of profile `{profile}`: {message}")
             }
             Error::External { provider, message } => write!(f, "{provider}: {message}"),
+            Error::ExpiredCredentials { expired_at } => write!(
+                f,
+                "credentials were refreshed, but the refreshed credentials are still expired \
+                 (they expired at {})",
+                format_rfc3339(*expired_at)
+            ),
             Error::NoneFound(tried) => {
                 write!(f, "no credentials found; tried")?;
                 for (i, (provider, reason)) in tried.iter().enumerate() {
@@ -194,3 +208,96 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What is wrong with a JSON document, without any of its text: serde_json's messages quote
+/// mistyped values (`invalid type: string "…"`), so only the kind of problem, its position and
+/// field names from our own schemas (`missing field `AccessKeyId``) are kept.
+pub(crate) fn json_problem(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let kind = match error.classify() {
+        Category::Io => "could not be read".to_string(),
+        Category::Syntax => "is not valid JSON".to_string(),
+        Category::Eof => "ends early".to_string(),
+        Category::Data => match schema_message(&error.to_string()) {
+            Some(message) => message,
+            None => "has a value of the wrong type".to_string(),
+        },
+    };
+    format!("{kind} (line {}, column {})", error.line(), error.column())
+}
+
+/// What is wrong with an XML document, without any of its text (quick-xml's messages may quote
+/// element text and names).
+pub(crate) fn xml_problem(error: &quick_xml::DeError) -> String {
+    use quick_xml::DeError;
+    match error {
+        DeError::Custom(message) => schema_message(message)
+            .unwrap_or_else(|| "an element has unexpected content".to_string()),
+        DeError::InvalidXml(_) => "malformed XML".to_string(),
+        DeError::UnexpectedEof => "the document ends early".to_string(),
+        DeError::UnexpectedStart(_) => "an unexpected element".to_string(),
+        _ => "an unexpected structure".to_string(),
+    }
+}
+
+/// serde's "missing field `X`" and "duplicate field `X`", whose `X` is one of our own field
+/// names, never input; `None` for any other message.
+fn schema_message(message: &str) -> Option<String> {
+    ["missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| {
+            let rest = message.strip_prefix(prefix)?;
+            let name = &rest[..rest.find('`')?];
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                .then(|| format!("{prefix}{name}`"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct Doc {
+        version: i64,
+        secret_access_key: String,
+    }
+
+    #[test]
+    fn json_and_xml_problems_quote_no_input() {
+        for body in [
+            r#"{"Version":"HUNTER2SECRET","SecretAccessKey":"x"}"#,
+            r#"{"Version":1,"SecretAccessKey":["HUNTER2SECRET"]}"#,
+            r#"{"Version":1,"SecretAccessKey":"x"} HUNTER2SECRET"#,
+            "HUNTER2SECRET",
+            r#"{"Version":1,"SecretAccessKey":"HUNTER2SECRET"#,
+        ] {
+            let error = serde_json::from_str::<Doc>(body).unwrap_err();
+            let shown = json_problem(&error);
+            assert!(!shown.contains("HUNTER2SECRET"), "{shown}");
+            assert!(shown.contains("line 1"), "{shown}");
+        }
+        let missing = serde_json::from_str::<Doc>(r#"{"Version":1}"#).unwrap_err();
+        assert!(json_problem(&missing).starts_with("missing field `SecretAccessKey`"));
+
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Root {
+            #[serde(rename = "Credentials")]
+            credentials: String,
+        }
+        for xml in [
+            "HUNTER2SECRET {json}",
+            "<Root><Credentials><X>HUNTER2SECRET</X></Credentials></Root>",
+            "<Root><Credentials>HUNTER2SECRET</Wrong></Root>",
+        ] {
+            if let Err(error) = quick_xml::de::from_str::<Root>(xml) {
+                let shown = xml_problem(&error);
+                assert!(!shown.contains("HUNTER2SECRET"), "{shown}");
+            }
+        }
+    }
+}

@@ -47,7 +47,7 @@ fn client() -> Result<&'static Inner, String> {
         .map_err(Clone::clone)
 }
 
-/// `uri` without its query, for messages.
+/// `uri` without its userinfo (`user:password@`) and query, for messages.
 pub(crate) fn display_url(uri: &http::Uri) -> String {
     let mut shown = String::new();
     if let Some(scheme) = uri.scheme_str() {
@@ -55,7 +55,11 @@ pub(crate) fn display_url(uri: &http::Uri) -> String {
         shown.push_str("://");
     }
     if let Some(authority) = uri.authority() {
-        shown.push_str(authority.as_str());
+        shown.push_str(authority.host());
+        if let Some(port) = authority.port() {
+            shown.push(':');
+            shown.push_str(port.as_str());
+        }
     }
     shown.push_str(uri.path());
     shown
@@ -108,5 +112,24 @@ pub(crate) async fn send(
             url,
             after: timeout,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_url_drops_userinfo_and_query() {
+        let shown = |s: &str| display_url(&s.parse().unwrap());
+        assert_eq!(
+            shown("https://user:PASSWORDLEAK@127.0.0.1:8443/x?token=QUERYLEAK"),
+            "https://127.0.0.1:8443/x"
+        );
+        assert_eq!(shown("http://u@[::1]/creds"), "http://[::1]/creds");
+        assert_eq!(
+            shown("http://169.254.170.2/v2/x"),
+            "http://169.254.170.2/v2/x"
+        );
     }
 }

@@ -91,8 +91,12 @@ impl ImdsProvider {
             .uri(url)
             .header(header.0, header.1)
             .body(Full::new(Bytes::new()))
-            .map_err(|e| {
-                Error::invalid_config(NAME, format!("bad instance metadata URL `{url}`: {e}"))
+            .map_err(|_| {
+                // The text is not echoed: it may hold `user:password@`.
+                Error::invalid_config(
+                    NAME,
+                    "AWS_EC2_METADATA_SERVICE_ENDPOINT does not make a valid URL",
+                )
             })
     }
 

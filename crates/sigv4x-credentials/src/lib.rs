@@ -34,7 +34,7 @@ pub use imds::{ImdsProvider, IMDS_ENDPOINT, IMDS_ENDPOINT_IPV6};
 pub use process::ProcessProvider;
 pub use profile::{Profile, ProfileProvider, ProfileSet};
 pub use provider::{ExpiringCredentials, ProvideCredentials, ProvideFuture, StaticProvider};
-pub use refreshing_signer::{RefreshingSigner, RefreshingSignerBuilder};
+pub use refreshing_signer::{RefreshingSigner, RefreshingSignerBuilder, SignError};
 pub use region::load_region;
 #[cfg(feature = "aws-config")]
 pub use sdk::SdkProvider;

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use sigv4x::Credentials;
 
+use crate::error::json_problem;
 use crate::provider::ExpiringCredentials;
 use crate::timestamp::parse_rfc3339;
 use crate::Error;
@@ -20,10 +21,14 @@ struct Document {
     expiration: Option<String>,
 }
 
-/// Parses a credentials document. IMDS may answer 200 with `"Code"` other than `Success`.
+/// Parses a credentials document; `AccessKeyId`, `SecretAccessKey`, `Token` and `Expiration`
+/// are all required. IMDS may answer 200 with `"Code"` other than `Success`.
 pub(crate) fn parse(provider: &'static str, body: &[u8]) -> Result<ExpiringCredentials, Error> {
     let doc: Document = serde_json::from_slice(body).map_err(|e| {
-        Error::invalid_response(provider, format!("not a credentials JSON document: {e}"))
+        Error::invalid_response(
+            provider,
+            format!("the credentials JSON document {}", json_problem(&e)),
+        )
     })?;
     if let Some(code) = doc.code.as_deref().filter(|c| *c != "Success") {
         return Err(Error::Service {
@@ -33,6 +38,9 @@ pub(crate) fn parse(provider: &'static str, body: &[u8]) -> Result<ExpiringCrede
             message: doc.message,
         });
     }
+    // Both sources serve temporary credentials only: like the Rust SDK's
+    // `json_credentials.rs`, every field is required. Without `Expiration` they would be cached
+    // forever and never refreshed; without `Token` they cannot sign.
     let missing = |field: &str| Error::invalid_response(provider, format!("no {field}"));
     let id = doc
         .access_key_id
@@ -42,18 +50,19 @@ pub(crate) fn parse(provider: &'static str, body: &[u8]) -> Result<ExpiringCrede
         .secret_access_key
         .filter(|s| !s.is_empty())
         .ok_or_else(|| missing("SecretAccessKey"))?;
-    let expiry = match doc.expiration {
-        None => None,
-        Some(text) => Some(parse_rfc3339(&text).ok_or_else(|| {
-            Error::invalid_response(
-                provider,
-                format!("Expiration `{text}` is not an ISO 8601 time"),
-            )
-        })?),
-    };
+    let token = doc
+        .token
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("Token"))?;
+    let expiration = doc
+        .expiration
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("Expiration"))?;
+    let expiry = parse_rfc3339(&expiration)
+        .ok_or_else(|| Error::invalid_response(provider, "Expiration is not an ISO 8601 time"))?;
     Ok(ExpiringCredentials::new(
-        Credentials::new(id, secret, doc.token.filter(|t| !t.is_empty())),
-        expiry,
+        Credentials::new(id, secret, Some(token)),
+        Some(expiry),
     ))
 }
 

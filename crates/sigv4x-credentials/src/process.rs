@@ -1,11 +1,13 @@
 //! `credential_process`: a command whose standard output is a JSON credentials document.
 
+use std::fmt;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde::Deserialize;
 use sigv4x::Credentials;
 
+use crate::error::json_problem;
 use crate::provider::{ExpiringCredentials, ProvideCredentials, ProvideFuture};
 use crate::timestamp::parse_rfc3339;
 use crate::Error;
@@ -20,10 +22,41 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 ///
 /// The command line is run by `sh -c` (`cmd /C` on Windows), as botocore splits and the CLI
 /// documents it. Its standard error passes through to ours, where helpers write prompts.
-#[derive(Clone, Debug)]
+///
+/// Arguments may hold secrets (`helper --token …`): `Debug` and errors show the program name
+/// only, as the Rust SDK's `CommandWithSensitiveArgs` does.
+#[derive(Clone)]
 pub struct ProcessProvider {
     profile: String,
     command: String,
+}
+
+impl fmt::Debug for ProcessProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessProvider")
+            .field("profile", &self.profile)
+            .field("command", &Redacted(&self.command))
+            .finish()
+    }
+}
+
+/// A command line shown as its program name, arguments redacted.
+struct Redacted<'a>(&'a str);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let command = self.0.trim();
+        match command.split_once(char::is_whitespace) {
+            Some((program, _)) => write!(f, "{program} ** arguments redacted **"),
+            None => f.write_str(command),
+        }
+    }
+}
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
 }
 
 impl ProcessProvider {
@@ -33,6 +66,11 @@ impl ProcessProvider {
             profile: String::new(),
             command: command.into(),
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn command(&self) -> &str {
+        &self.command
     }
 
     pub(crate) fn for_profile(profile: &str, command: &str) -> Self {
@@ -63,7 +101,7 @@ impl ProcessProvider {
             .kill_on_drop(true);
         let child = command
             .spawn()
-            .map_err(|e| fail(format!("cannot start `{}`: {e}", self.command)))?;
+            .map_err(|e| fail(format!("cannot start `{}`: {e}", Redacted(&self.command))))?;
         let output = match tokio::time::timeout(TIMEOUT, child.wait_with_output()).await {
             Ok(output) => output.map_err(|e| fail(format!("waiting for it failed: {e}")))?,
             Err(_) => return Err(fail(format!("no answer within {TIMEOUT:?}; killed"))),
@@ -71,7 +109,8 @@ impl ProcessProvider {
         if !output.status.success() {
             return Err(fail(format!(
                 "`{}` failed: {}",
-                self.command, output.status
+                Redacted(&self.command),
+                output.status
             )));
         }
         parse(&output.stdout).map_err(fail)
@@ -97,10 +136,8 @@ struct Answer {
 
 /// The process's answer. Messages name fields, never values.
 fn parse(stdout: &[u8]) -> Result<ExpiringCredentials, String> {
-    let answer: Answer = serde_json::from_slice(stdout).map_err(|e| {
-        // serde_json's message holds a position and an expectation, not the input.
-        format!("its output is not the credentials JSON document: {e}")
-    })?;
+    let answer: Answer = serde_json::from_slice(stdout)
+        .map_err(|e| format!("its credentials JSON output {}", json_problem(&e)))?;
     match answer.version {
         Some(1) => {}
         Some(other) => return Err(format!("unsupported Version {other}; expected 1")),
@@ -118,7 +155,7 @@ fn parse(stdout: &[u8]) -> Result<ExpiringCredentials, String> {
         None => None,
         Some(text) => Some(
             parse_rfc3339(&text)
-                .ok_or_else(|| format!("Expiration `{text}` is not an ISO 8601 time"))?,
+                .ok_or_else(|| "its Expiration is not an ISO 8601 time".to_string())?,
         ),
     };
     let token = answer.session_token.filter(|s| !s.is_empty());

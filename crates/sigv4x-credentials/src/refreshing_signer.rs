@@ -4,23 +4,34 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::{ArcSwap, Guard};
+use arc_swap::ArcSwap;
 use sigv4x::{Payload, Signature, Signer, SigningError, SigningSettings};
 use tokio::task::JoinHandle;
 
 use crate::cache::{CacheSettings, CachingProvider};
 use crate::provider::{ExpiringCredentials, ProvideCredentials};
+use crate::timestamp::format_rfc3339;
 use crate::Error;
 
 /// Signs like [`sigv4x::Signer`], with credentials from a provider, refreshed in the
 /// background before they expire.
 ///
-/// The current `Signer` sits in an [`ArcSwap`]: signing loads it (no lock, no await, no
-/// allocation) and calls it, so signing costs what a plain `Signer` costs. A background tokio
-/// task, started by [`RefreshingSigner::new`], sleeps until the [`CachingProvider`]'s refresh
-/// time, loads new credentials and swaps in a new `Signer`; requests being signed at that
-/// moment finish with the old one. A failed refresh is logged and retried while the current
-/// credentials last (see [`CachingProvider`]).
+/// The current `Signer` and its credentials' expiry sit in an [`ArcSwap`]: signing loads them
+/// (no lock, no await, no allocation), compares the expiry with the signing time and calls the
+/// `Signer`, so signing costs what a plain `Signer` costs. A background tokio task, started by
+/// [`RefreshingSigner::new`], sleeps until the [`CachingProvider`]'s refresh time, loads new
+/// credentials and swaps in a new `Signer`; requests being signed at that moment finish with
+/// the old one. A failed refresh is logged and retried while the current credentials last
+/// (see [`CachingProvider`]).
+///
+/// Once the current credentials have expired at the signing time (every refresh failed), the
+/// `sign*` methods refuse with [`SignError::Expired`] rather than sign requests AWS would
+/// reject.
+///
+/// The refresh task lives on the tokio runtime the signer was built on: when that runtime
+/// shuts down, nothing refreshes any more, and signing fails with [`SignError::Expired`] once
+/// the credentials expire. A signer that outlives its runtime can be kept current by calling
+/// [`RefreshingSigner::refresh`] from another one.
 ///
 /// Cheap to clone: clones share the signer and the task, which stops when the last clone is
 /// dropped.
@@ -29,8 +40,67 @@ pub struct RefreshingSigner {
     shared: Arc<Shared>,
 }
 
+/// Why a [`RefreshingSigner`] did not sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The current credentials expired at or before the signing time: refreshing them failed
+    /// (see the `tracing` warnings) or the refresh task's runtime has shut down.
+    Expired {
+        /// When they expired.
+        expired_at: SystemTime,
+    },
+    /// The request could not be signed; see [`Signer::sign_at`].
+    Signing(SigningError),
+}
+
+impl From<SigningError> for SignError {
+    fn from(error: SigningError) -> Self {
+        SignError::Signing(error)
+    }
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::Expired { expired_at } => write!(
+                f,
+                "the signer's credentials expired at {} and could not be refreshed",
+                format_rfc3339(*expired_at)
+            ),
+            SignError::Signing(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignError::Expired { .. } => None,
+            SignError::Signing(error) => Some(error),
+        }
+    }
+}
+
+/// The `Signer` and when its credentials expire, swapped together.
+struct Current {
+    signer: Signer,
+    expiry: Option<SystemTime>,
+}
+
+impl Current {
+    /// The signer, unless its credentials have expired at `time`.
+    #[inline]
+    fn at(&self, time: SystemTime) -> Result<&Signer, SignError> {
+        match self.expiry {
+            Some(expired_at) if expired_at <= time => Err(SignError::Expired { expired_at }),
+            _ => Ok(&self.signer),
+        }
+    }
+}
+
 struct Shared {
-    current: ArcSwap<Signer>,
+    current: ArcSwap<Current>,
     cache: CachingProvider,
     region: String,
     service: String,
@@ -78,14 +148,15 @@ impl RefreshingSigner {
         }
     }
 
-    /// The current signer, lock-free; hold it for a batch of signings.
-    pub fn load(&self) -> Guard<Arc<Signer>> {
-        self.shared.current.load()
+    /// A copy of the current signer (cheap: clones share their key cache). It is a snapshot:
+    /// it does not refresh and does not check expiry; prefer the `sign*` methods.
+    pub fn signer(&self) -> Signer {
+        self.shared.current.load().signer.clone()
     }
 
-    /// The current signer, as an `Arc` to keep.
-    pub fn signer(&self) -> Arc<Signer> {
-        self.shared.current.load_full()
+    /// When the current signer's credentials expire, if they do.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.shared.current.load().expiry
     }
 
     /// The cache behind the signer (its current credentials and next refresh).
@@ -96,28 +167,31 @@ impl RefreshingSigner {
     /// Signs `request` now with the current credentials; see [`Signer::sign`].
     ///
     /// # Errors
-    /// As [`Signer::sign_at`].
+    /// [`SignError::Expired`] when the current credentials have expired; otherwise as
+    /// [`Signer::sign_at`].
     #[inline]
     pub fn sign<B>(
         &self,
         request: &mut http::Request<B>,
         payload: Payload<'_>,
-    ) -> Result<Signature, SigningError> {
-        self.shared.current.load().sign(request, payload)
+    ) -> Result<Signature, SignError> {
+        self.sign_at(request, payload, SystemTime::now())
     }
 
     /// Signs `request` as of `time` with the current credentials; see [`Signer::sign_at`].
     ///
     /// # Errors
-    /// As [`Signer::sign_at`].
+    /// [`SignError::Expired`] when the current credentials have expired at `time`; otherwise
+    /// as [`Signer::sign_at`].
     #[inline]
     pub fn sign_at<B>(
         &self,
         request: &mut http::Request<B>,
         payload: Payload<'_>,
         time: SystemTime,
-    ) -> Result<Signature, SigningError> {
-        self.shared.current.load().sign_at(request, payload, time)
+    ) -> Result<Signature, SignError> {
+        let current = self.shared.current.load();
+        Ok(current.at(time)?.sign_at(request, payload, time)?)
     }
 
     /// A presigned URL with the current credentials; see [`Signer::presign_at`]. Note that a
@@ -125,17 +199,16 @@ impl RefreshingSigner {
     /// `X-Amz-Expires`.
     ///
     /// # Errors
-    /// As [`Signer::presign_at`].
+    /// [`SignError::Expired`] when the current credentials have expired at `time`; otherwise
+    /// as [`Signer::presign_at`].
     pub fn presign_at<B>(
         &self,
         request: &http::Request<B>,
         expires_in: Duration,
         time: SystemTime,
-    ) -> Result<http::Uri, SigningError> {
-        self.shared
-            .current
-            .load()
-            .presign_at(request, expires_in, time)
+    ) -> Result<http::Uri, SignError> {
+        let current = self.shared.current.load();
+        Ok(current.at(time)?.presign_at(request, expires_in, time)?)
     }
 
     /// Refreshes now if the cache says it is time (or the credentials expired), swapping in a
@@ -152,29 +225,43 @@ impl RefreshingSigner {
 }
 
 impl Shared {
-    fn signer_for(&self, credentials: &ExpiringCredentials) -> Signer {
-        Signer::new(
-            credentials.credentials().clone(),
-            self.region.clone(),
-            self.service.clone(),
-        )
-        .with_settings(self.settings.clone())
+    fn current_for(&self, credentials: &ExpiringCredentials) -> Current {
+        current_for(credentials, &self.region, &self.service, &self.settings)
     }
 
     fn swap_if_changed(&self, fresh: &ExpiringCredentials) {
         let current = self.current.load();
-        let (a, b) = (current.credentials(), fresh.credentials());
+        let (a, b) = (current.signer.credentials(), fresh.credentials());
         let same = a.access_key_id() == b.access_key_id()
             && a.secret_access_key() == b.secret_access_key()
             && a.session_token() == b.session_token();
         if !same {
-            self.current.store(Arc::new(self.signer_for(fresh)));
+            self.current.store(Arc::new(self.current_for(fresh)));
             tracing::debug!(
                 target: "sigv4x_credentials::signer",
                 access_key_id = fresh.credentials().access_key_id(),
                 "signer now uses refreshed credentials"
             );
+        } else if current.expiry != fresh.expiry() {
+            // The same keys with a new expiry (some sources extend a session).
+            self.current.store(Arc::new(Current {
+                signer: current.signer.clone(),
+                expiry: fresh.expiry(),
+            }));
         }
+    }
+}
+
+fn current_for(
+    credentials: &ExpiringCredentials,
+    region: &str,
+    service: &str,
+    settings: &SigningSettings,
+) -> Current {
+    Current {
+        signer: Signer::new(credentials.credentials().clone(), region, service)
+            .with_settings(settings.clone()),
+        expiry: credentials.expiry(),
     }
 }
 
@@ -200,7 +287,8 @@ impl RefreshingSignerBuilder {
         self
     }
 
-    /// Loads the first credentials and starts the refresh task.
+    /// Loads the first credentials and starts the refresh task on the current tokio runtime,
+    /// where it lives (see [`RefreshingSigner`]).
     ///
     /// # Errors
     /// The provider's error when the first credentials cannot be loaded;
@@ -215,14 +303,9 @@ impl RefreshingSignerBuilder {
         })?;
         let cache = CachingProvider::with_settings(self.provider, self.cache);
         let first = cache.credentials().await?;
-        let signer = Signer::new(
-            first.credentials().clone(),
-            self.region.clone(),
-            self.service.clone(),
-        )
-        .with_settings(self.settings.clone());
+        let current = current_for(&first, &self.region, &self.service, &self.settings);
         let shared = Arc::new(Shared {
-            current: ArcSwap::from_pointee(signer),
+            current: ArcSwap::from_pointee(current),
             cache,
             region: self.region,
             service: self.service,
@@ -286,7 +369,7 @@ async fn refresh_loop(shared: Weak<Shared>) {
 impl fmt::Debug for RefreshingSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshingSigner")
-            .field("signer", &**self.shared.current.load())
+            .field("signer", &self.shared.current.load().signer)
             .field("next_refresh", &self.shared.cache.next_refresh())
             .finish()
     }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use sha1::{Digest, Sha1};
 use sigv4x::Credentials;
 
+use crate::error::json_problem;
 use crate::profile::SsoPlan;
 use crate::provider::ExpiringCredentials;
 use crate::timestamp::{format_rfc3339, from_epoch_millis, parse_rfc3339};
@@ -107,7 +108,11 @@ pub(crate) async fn load(
     let cached: CachedToken = serde_json::from_slice(&text).map_err(|e| {
         Error::invalid_config(
             NAME,
-            format!("{} is not an SSO token cache: {e}", path.display()),
+            format!(
+                "{}, the SSO token cache, {}",
+                path.display(),
+                json_problem(&e)
+            ),
         )
     })?;
     let (Some(token), Some(expires_at)) = (cached.access_token, cached.expires_at) else {
@@ -119,10 +124,7 @@ pub(crate) async fn load(
     let expires = parse_rfc3339(&expires_at).ok_or_else(|| {
         Error::invalid_config(
             NAME,
-            format!(
-                "expiresAt `{expires_at}` in {} is not a time",
-                path.display()
-            ),
+            format!("expiresAt in {} is not a time", path.display()),
         )
     })?;
     if expires <= now {
@@ -167,9 +169,18 @@ pub(crate) async fn load(
         });
     }
     let answer: RoleCredentialsAnswer = serde_json::from_slice(&response.body).map_err(|e| {
-        Error::invalid_response(NAME, format!("not a GetRoleCredentials answer: {e}"))
+        Error::invalid_response(
+            NAME,
+            format!("the GetRoleCredentials answer {}", json_problem(&e)),
+        )
     })?;
     let c = answer.role_credentials;
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() {
+        return Err(Error::invalid_response(
+            NAME,
+            "the GetRoleCredentials answer has an empty accessKeyId or secretAccessKey",
+        ));
+    }
     let expiry = from_epoch_millis(c.expiration)
         .ok_or_else(|| Error::invalid_response(NAME, "expiration out of range"))?;
     Ok(ExpiringCredentials::new(

@@ -9,6 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 use sigv4x::{Credentials, Payload, Signer};
 
+use crate::error::xml_problem;
 use crate::http_client::{self, display_url};
 use crate::provider::ExpiringCredentials;
 use crate::timestamp::parse_rfc3339;
@@ -149,16 +150,15 @@ fn post(
     endpoint: &Endpoint,
     body: Vec<u8>,
 ) -> Result<http::Request<Full<Bytes>>, Error> {
-    let uri: http::Uri = endpoint.url.parse().map_err(|_| {
-        Error::invalid_config(
-            provider,
-            format!("STS endpoint `{}` is not a URL", endpoint.url),
-        )
-    })?;
+    // The text is not echoed: it may hold `user:password@`.
+    let uri: http::Uri = endpoint
+        .url
+        .parse()
+        .map_err(|_| Error::invalid_config(provider, "the STS endpoint is not a URL"))?;
     if uri.authority().is_none() {
         return Err(Error::invalid_config(
             provider,
-            format!("STS endpoint `{}` has no host", endpoint.url),
+            format!("STS endpoint `{}` has no host", display_url(&uri)),
         ));
     }
     http::Request::post(uri)
@@ -230,16 +230,27 @@ pub(crate) fn parse_credentials(
     provider: &'static str,
     xml: &str,
 ) -> Result<ExpiringCredentials, Error> {
-    // quick-xml's messages name elements and positions, never the text they hold.
     let envelope: Envelope = quick_xml::de::from_str(xml).map_err(|e| {
-        Error::invalid_response(provider, format!("STS answer is not the expected XML: {e}"))
-    })?;
-    let c = envelope.result.credentials;
-    let expiry = parse_rfc3339(&c.expiration).ok_or_else(|| {
         Error::invalid_response(
             provider,
-            format!("STS Expiration `{}` is not an ISO 8601 time", c.expiration),
+            format!("STS answer is not the expected XML: {}", xml_problem(&e)),
         )
+    })?;
+    let c = envelope.result.credentials;
+    for (field, value) in [
+        ("AccessKeyId", &c.access_key_id),
+        ("SecretAccessKey", &c.secret_access_key),
+        ("SessionToken", &c.session_token),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Error::invalid_response(
+                provider,
+                format!("STS answer has an empty {field}"),
+            ));
+        }
+    }
+    let expiry = parse_rfc3339(&c.expiration).ok_or_else(|| {
+        Error::invalid_response(provider, "STS Expiration is not an ISO 8601 time")
     })?;
     Ok(ExpiringCredentials::new(
         Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token)),

@@ -10,8 +10,11 @@
 //!   settings such as `s3 =` followed by indented `key = value` lines are written);
 //! - whole-line comments start with `#` or `;`, and blank lines are ignored.
 //!
+//! Lines end at `\n`, `\r\n` or a bare `\r`, as Python's universal newlines read them.
+//!
 //! Anything else is an error naming the file and line: a property outside any section, a line
-//! without `=`, an empty key, an unterminated or empty header.
+//! without `=`, an empty key, an unterminated or empty header. Errors never quote the file's
+//! text, which may hold secrets.
 
 use std::path::Path;
 
@@ -45,9 +48,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Section>, Error> {
         line,
         problem,
     };
-    for (index, raw) in text.lines().enumerate() {
+    for (index, line) in lines(text).enumerate() {
         let number = index + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
         let line = if number == 1 {
             line.strip_prefix('\u{feff}').unwrap_or(line)
         } else {
@@ -80,7 +82,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Section>, Error> {
             if !(after.is_empty() || after.starts_with('#') || after.starts_with(';')) {
                 return Err(error(
                     number,
-                    format!("unexpected text `{after}` after the section header"),
+                    "unexpected text after the section header's `]`".to_string(),
                 ));
             }
             let header = inside.trim();
@@ -108,7 +110,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Section>, Error> {
         let Some(section) = sections.last_mut() else {
             return Err(error(
                 number,
-                format!("property `{key}` appears before any [section] header"),
+                "a property appears before any [section] header".to_string(),
             ));
         };
         section.properties.push((
@@ -121,6 +123,28 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Section>, Error> {
         in_property = true;
     }
     Ok(sections)
+}
+
+/// The lines of `text`, ended by `\n`, `\r\n` or a bare `\r` (Python's universal newlines,
+/// which botocore's `configparser` reads with).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(end) = rest.find(['\r', '\n']) else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let line = &rest[..end];
+        let ending = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        rest = &rest[end + ending..];
+        Some(line)
+    })
 }
 
 #[cfg(test)]
@@ -182,5 +206,29 @@ mod tests {
             err.to_string(),
             "/home/u/.aws/config:2: expected `key = value`, a `[section]` header or a comment"
         );
+    }
+
+    /// A bare `\r` ends a line (as botocore reads the file), and no error quotes the file: a
+    /// header followed by text once echoed the rest of the line, with bare-CR line endings the
+    /// whole file.
+    #[test]
+    fn bare_cr_ends_lines_and_errors_quote_nothing() {
+        let sections =
+            parse_str("[x]\raws_access_key_id = CR\raws_secret_access_key = S\r").unwrap();
+        assert_eq!(sections[0].header, "x");
+        assert_eq!(sections[0].properties.len(), 2);
+        assert_eq!(sections[0].properties[1].1.line, 3);
+        for text in [
+            "[x] HUNTER2SECRET\n",
+            "[x] junk\raws_secret_access_key = HUNTER2SECRET\r",
+            "HUNTER2SECRET = x\n",
+            "[x]\naws_access_key_id = A\nHUNTER2SECRET\n",
+        ] {
+            let Err(err) = parse_str(text) else {
+                panic!("accepted a broken file")
+            };
+            assert!(!format!("{err} {err:?}").contains("HUNTER2SECRET"), "{err}");
+        }
+        assert_eq!(problem("[x] junk\rkey = HUNTER2SECRET\r").0, 1);
     }
 }

@@ -6,10 +6,7 @@ use super::{resolve, Base, ProfileSet, RoleStep, NAME};
 use crate::provider::{ExpiringCredentials, ProvideCredentials, ProvideFuture};
 use crate::region::{env_region, profile_region};
 use crate::sts::{self, AssumeRole};
-use crate::{
-    sso, web_identity, ContainerProvider, Env, EnvironmentProvider, Error, ImdsProvider,
-    ProcessProvider,
-};
+use crate::{sso, web_identity, ContainerProvider, Env, EnvironmentProvider, Error, ImdsProvider};
 
 /// Credentials of a profile in the shared config and credentials files.
 ///
@@ -96,11 +93,7 @@ impl ProfileProvider {
                 )
                 .await?
             }
-            Base::Process { profile, command } => {
-                ProcessProvider::for_profile(&profile, &command)
-                    .provide_credentials()
-                    .await?
-            }
+            Base::Process(process) => process.provide_credentials().await?,
             Base::Sso(plan) => sso::load(env, &plan, SystemTime::now()).await?,
         };
         for step in &plan.roles {

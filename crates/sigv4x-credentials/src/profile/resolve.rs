@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use sigv4x::Credentials;
 
 use super::{Profile, ProfileSet, NAME};
-use crate::Error;
+use crate::{Error, ProcessProvider};
 
 /// Where the first credentials of a plan come from.
 #[derive(Debug)]
@@ -35,8 +35,8 @@ pub(crate) enum Base {
         token_file: String,
         session_name: Option<String>,
     },
-    /// `credential_process`.
-    Process { profile: String, command: String },
+    /// `credential_process` (whose `Debug` hides the command's arguments).
+    Process(ProcessProvider),
     /// An SSO session or legacy SSO profile.
     Sso(SsoPlan),
 }
@@ -264,10 +264,7 @@ fn leaf(set: &ProfileSet, profile: &Profile, is_source: bool) -> Result<Base, Er
         return Ok(Base::Static(credentials));
     }
     if let Some(command) = profile.get("credential_process") {
-        return Ok(Base::Process {
-            profile: name.to_string(),
-            command: command.to_string(),
-        });
+        return Ok(Base::Process(ProcessProvider::for_profile(name, command)));
     }
     let message = format!(
         "profile `{name}` has no credentials: none of aws_access_key_id, role_arn, \
@@ -436,7 +433,10 @@ sso_role_name = R
             Base::WebIdentity { .. }
         ));
         match plan(config, "proc").unwrap().base {
-            Base::Process { command, .. } => assert_eq!(command, "/bin/get-creds --profile x"),
+            Base::Process(process) => {
+                assert_eq!(process.command(), "/bin/get-creds --profile x");
+                assert!(!format!("{process:?}").contains("--profile"));
+            }
             other => panic!("{other:?}"),
         }
         match plan(config, "sso").unwrap().base {

@@ -123,3 +123,18 @@ pub async fn sso_portal(token: &'static str) -> Server {
     })
     .await
 }
+
+/// IMDSv2 whose role `role` answers `body`, whatever it is (for malformed answers).
+pub async fn imds_serving(body: String) -> Server {
+    Server::start(move |request| {
+        let path = request.uri.path();
+        Some(if path == "/latest/api/token" {
+            Answer::new(200, "TOKEN")
+        } else if path.ends_with("/security-credentials/") {
+            Answer::new(200, "role\n")
+        } else {
+            Answer::new(200, body.clone())
+        })
+    })
+    .await
+}

@@ -250,3 +250,93 @@ async fn a_failed_refresh_is_logged_as_a_warning_without_secrets() {
     );
     crate::common::assert_no_secret(&logged, &["secret1", "token1"]);
 }
+
+/// Gives the listed credentials in turn, then the last one again.
+#[derive(Debug)]
+struct Sequence(std::sync::Mutex<Vec<ExpiringCredentials>>);
+
+impl ProvideCredentials for Sequence {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        let mut left = self.0.lock().unwrap();
+        let next = if left.len() > 1 {
+            left.remove(0)
+        } else {
+            left[0].clone()
+        };
+        Box::pin(async move { Ok(next) })
+    }
+}
+
+fn expiring(key: &str, expiry: u64) -> ExpiringCredentials {
+    ExpiringCredentials::new(
+        Credentials::new(key, "SECRETXYZ", Some("TOKENXYZ".into())),
+        Some(UNIX_EPOCH + Duration::from_secs(expiry)),
+    )
+}
+
+/// As botocore: a load that gives credentials already expired is an error, not served, and a
+/// refresh that does so keeps the current, still valid ones.
+#[tokio::test]
+async fn credentials_expired_on_arrival_are_never_served() {
+    let clock = Arc::new(AtomicU64::new(T0));
+    let fake = clock.clone();
+    let cache = CachingProvider::with_settings(
+        Sequence(std::sync::Mutex::new(vec![expiring("PAST", T0 - 3600)])),
+        no_jitter(),
+    )
+    .with_clock(move || UNIX_EPOCH + Duration::from_secs(fake.load(Ordering::SeqCst)));
+    for _ in 0..2 {
+        let err = cache.credentials().await.unwrap_err();
+        assert_eq!(
+            err,
+            Error::ExpiredCredentials {
+                expired_at: UNIX_EPOCH + Duration::from_secs(T0 - 3600)
+            }
+        );
+        assert!(err.to_string().contains("still expired"), "{err}");
+        assert!(cache.current().is_none());
+    }
+
+    // Valid first, then a refresh that answers expired credentials: the valid ones stay.
+    let fake = clock.clone();
+    let cache = CachingProvider::with_settings(
+        Sequence(std::sync::Mutex::new(vec![
+            expiring("GOOD", T0 + 600),
+            expiring("PAST", T0 - 1),
+        ])),
+        no_jitter(),
+    )
+    .with_clock(move || UNIX_EPOCH + Duration::from_secs(fake.load(Ordering::SeqCst)));
+    assert_eq!(key(&cache).await.unwrap(), "GOOD");
+    clock.store(T0 + 400, Ordering::SeqCst); // past the refresh time, before expiry
+    assert_eq!(key(&cache).await.unwrap(), "GOOD");
+    clock.store(T0 + 600, Ordering::SeqCst); // expired: nothing to serve
+    assert!(matches!(
+        cache.credentials().await,
+        Err(Error::ExpiredCredentials { .. })
+    ));
+}
+
+/// The reviewer's case end to end: IMDS answers an `Expiration` an hour ago.
+#[tokio::test]
+async fn an_expired_imds_answer_builds_no_signer() {
+    let past = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let server = crate::common::metadata::imds_serving(crate::common::metadata::credentials_json(
+        "PAST", past,
+    ))
+    .await;
+    let home = crate::common::Home::new();
+    let env = home.env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &server.url())]);
+    let cache = CachingProvider::new(sigv4x_credentials::ImdsProvider::with_env(env.clone()));
+    assert!(matches!(
+        cache.credentials().await,
+        Err(Error::ExpiredCredentials { .. })
+    ));
+    let signer = sigv4x_credentials::RefreshingSigner::new(
+        sigv4x_credentials::ImdsProvider::with_env(env),
+        "us-east-1",
+        "s3",
+    )
+    .await;
+    assert!(matches!(signer, Err(Error::ExpiredCredentials { .. })));
+}

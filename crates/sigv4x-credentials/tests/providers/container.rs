@@ -1,7 +1,9 @@
+use std::time::{Duration, SystemTime};
+
 use sigv4x_credentials::{ContainerProvider, Error, ProvideCredentials};
 
-use crate::common::metadata::container;
-use crate::common::{assert_no_secret, Home};
+use crate::common::metadata::{container, credentials_json};
+use crate::common::{assert_no_secret, Answer, Home, Server};
 
 #[tokio::test]
 async fn full_uri_with_an_authorization_token() {
@@ -93,4 +95,86 @@ async fn refuses_clear_http_off_the_host_and_is_absent_without_variables() {
         .await
         .unwrap_err();
     assert!(err.is_not_configured());
+}
+
+/// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is a path on the ECS agent: a value that would
+/// change the host (`@host:port/x` after `http://169.254.170.2`, or `.attacker.tld/x`) is
+/// refused before any request, so the other host receives neither the authorization token nor
+/// the chance to hand out credentials.
+#[tokio::test]
+async fn a_relative_uri_cannot_name_another_host() {
+    let attacker = Server::start(|_| {
+        Some(Answer::new(
+            200,
+            credentials_json("STOLEN", SystemTime::now() + Duration::from_secs(3600)),
+        ))
+    })
+    .await;
+    let home = Home::new();
+    let at_host = format!("@{}/creds", attacker.addr);
+    for relative in [
+        at_host.as_str(),
+        ".attacker.invalid/creds",
+        "//attacker.invalid/creds",
+        "creds",
+        "/v2/credentials\\@attacker.invalid",
+    ] {
+        let env = home.env(&[
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", relative),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "SUPER-SECRET-AUTH"),
+        ]);
+        let err = ContainerProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidConfiguration { .. }),
+            "{relative:?}: {err}"
+        );
+        assert_no_secret(&format!("{err} {err:?}"), &["SUPER-SECRET-AUTH"]);
+    }
+    assert!(attacker.requests().is_empty(), "the attacker was asked");
+}
+
+#[tokio::test]
+async fn a_relative_uri_keeps_its_query() {
+    let server = Server::start(|request| {
+        Some(Answer::new(
+            200,
+            credentials_json(
+                request.uri.query().unwrap_or("none"),
+                SystemTime::now() + Duration::from_secs(3600),
+            ),
+        ))
+    })
+    .await;
+    let env = Home::new().env(&[(
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "/v2/credentials/abc?id=1",
+    )]);
+    let loaded = ContainerProvider::with_env(env)
+        .relative_base(server.url())
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(loaded.credentials().access_key_id(), "id=1");
+    assert_eq!(server.requests()[0].uri.path(), "/v2/credentials/abc");
+}
+
+/// URLs in errors lose their `user:password@` (and query).
+#[tokio::test]
+async fn errors_show_urls_without_their_password() {
+    let home = Home::new();
+    for full in [
+        "http://user:PASSWORDLEAK@10.0.0.1/x?q=QUERYLEAK",
+        "https://user:PASSWORDLEAK@127.0.0.1:1/x?q=QUERYLEAK",
+        "http://user:PASSWORDLEAK@[::1/x",
+    ] {
+        let env = home.env(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", full)]);
+        let err = ContainerProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert_no_secret(&format!("{err} {err:?}"), &["PASSWORDLEAK", "QUERYLEAK"]);
+    }
 }

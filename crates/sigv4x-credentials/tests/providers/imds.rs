@@ -1,9 +1,9 @@
 use std::time::{Duration, Instant};
 
-use sigv4x_credentials::{Error, ImdsProvider, ProvideCredentials};
+use sigv4x_credentials::{ContainerProvider, Error, ImdsProvider, ProvideCredentials};
 
-use crate::common::metadata::imds;
-use crate::common::{Home, Server};
+use crate::common::metadata::{imds, imds_serving};
+use crate::common::{assert_no_secret, Home, Server};
 
 #[tokio::test]
 async fn imdsv2_token_then_role_then_credentials() {
@@ -105,4 +105,48 @@ async fn gives_up_within_about_a_second_when_nothing_answers() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotConfigured { .. }), "{err}");
+}
+
+/// Both sources serve temporary credentials: an answer without `Token` or without
+/// `Expiration` is refused (naming the field, not echoing values), never cached forever.
+#[tokio::test]
+async fn token_and_expiration_are_required_from_imds_and_containers() {
+    let cases = [
+        (
+            "Token",
+            r#"{"Code":"Success","AccessKeyId":"ASIAX","SecretAccessKey":"SECRETXYZ","Expiration":"2099-01-01T00:00:00Z"}"#,
+        ),
+        (
+            "Expiration",
+            r#"{"Code":"Success","AccessKeyId":"ASIAX","SecretAccessKey":"SECRETXYZ","Token":"TOKENXYZ"}"#,
+        ),
+        (
+            "Token",
+            r#"{"AccessKeyId":"ASIAX","SecretAccessKey":"SECRETXYZ","Token":"","Expiration":"2099-01-01T00:00:00Z"}"#,
+        ),
+        (
+            "AccessKeyId",
+            r#"{"AccessKeyId":"","SecretAccessKey":"SECRETXYZ","Token":"TOKENXYZ","Expiration":"2099-01-01T00:00:00Z"}"#,
+        ),
+    ];
+    let home = Home::new();
+    for (field, body) in cases {
+        let server = imds_serving(body.to_string()).await;
+        let env = home.env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &server.url())]);
+        let imds_err = ImdsProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        let uri = format!("{}/creds", server.url());
+        let env = home.env(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)]);
+        let container_err = ContainerProvider::with_env(env)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        for err in [imds_err, container_err] {
+            assert!(matches!(err, Error::InvalidResponse { .. }), "{err}");
+            assert!(err.to_string().contains(field), "{field}: {err}");
+            assert_no_secret(&format!("{err} {err:?}"), &["SECRETXYZ", "TOKENXYZ"]);
+        }
+    }
 }

@@ -1,6 +1,6 @@
 use std::time::{Duration, SystemTime};
 
-use sigv4x_credentials::{Error, ProfileProvider, ProvideCredentials};
+use sigv4x_credentials::{Error, ProcessProvider, ProfileProvider, ProvideCredentials};
 
 use crate::common::fake_sts::FakeSts;
 use crate::common::{assert_no_secret, Home};
@@ -257,7 +257,7 @@ async fn credential_process_runs_a_script_and_can_source_a_role() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("not the credentials JSON"),
+        err.to_string().contains("JSON output is not valid JSON"),
         "{err}"
     );
     assert_no_secret(&err.to_string(), &["secret-garbage-output"]);
@@ -313,6 +313,51 @@ async fn a_malformed_file_is_reported_with_its_path_and_line() {
     );
 }
 
+/// A bare `\r` ends a line, as botocore reads the file; errors name the line and never quote
+/// the file (a header followed by text once echoed the rest of the line, with bare-CR line
+/// endings the whole file, secrets included).
+#[tokio::test]
+async fn bare_cr_files_parse_and_errors_quote_no_file_text() {
+    let home = Home::new();
+    home.credentials("[x]\raws_access_key_id = AKIDCR\raws_secret_access_key = S\r");
+    let env = home.env(&[("AWS_PROFILE", "x")]);
+    let loaded = ProfileProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(loaded.credentials().access_key_id(), "AKIDCR");
+
+    home.credentials("[x] junk\raws_access_key_id = A\raws_secret_access_key = HUNTER2SECRET\r");
+    let env = home.env(&[("AWS_PROFILE", "x")]);
+    let err = ProfileProvider::with_env(env)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ProfileFile { line: 1, .. }), "{err}");
+    assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET", "junk"]);
+}
+
+/// A `credential_process` answer with a mistyped field is reported by kind and position, not
+/// by the value serde_json would quote.
+#[cfg(unix)]
+#[tokio::test]
+async fn credential_process_output_is_never_echoed() {
+    let home = Home::new();
+    home.config(
+        "[profile version]\ncredential_process = echo '{\"Version\":\"HUNTER2SECRET\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n\
+         [profile secret]\ncredential_process = echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":[\"HUNTER2SECRET\"]}'\n\
+         [profile expiry]\ncredential_process = echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Expiration\":\"HUNTER2SECRET\"}'\n",
+    );
+    for profile in ["version", "secret", "expiry"] {
+        let err = ProfileProvider::with_env(home.env(&[("AWS_PROFILE", profile)]))
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Process { .. }), "{err}");
+        assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET"]);
+    }
+}
+
 #[tokio::test]
 async fn missing_profiles() {
     let home = Home::new();
@@ -355,4 +400,31 @@ async fn web_identity_from_a_profile() {
     let call = &sts.calls()[0];
     assert_eq!(call.action, "AssumeRoleWithWebIdentity");
     assert_eq!(call.params["RoleSessionName"], "pod");
+}
+
+/// A `credential_process` command line's arguments may hold secrets: `Debug` and errors show
+/// the program name only.
+#[cfg(unix)]
+#[tokio::test]
+async fn credential_process_arguments_stay_out_of_debug_and_errors() {
+    let shown = format!("{:?}", ProcessProvider::new("helper --token HUNTER2SECRET"));
+    assert!(shown.contains("helper"), "{shown}");
+    assert_no_secret(&shown, &["HUNTER2SECRET"]);
+    for command in [
+        "false --password HUNTER2SECRET",
+        "/nonexistent/helper --token HUNTER2SECRET",
+    ] {
+        let err = ProcessProvider::new(command)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Process { .. }), "{err}");
+        assert_no_secret(&format!("{err} {err:?}"), &["HUNTER2SECRET"]);
+    }
+    let home = Home::new();
+    home.config("[profile p]\ncredential_process = false --password HUNTER2SECRET\n");
+    let provider = ProfileProvider::with_env(home.env(&[("AWS_PROFILE", "p")]));
+    let err = provider.provide_credentials().await.unwrap_err();
+    assert!(err.to_string().contains("false"), "{err}");
+    assert_no_secret(&format!("{err} {err:?} {provider:?}"), &["HUNTER2SECRET"]);
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sigv4x::{Credentials, Payload, Signer, StoredKey, Verifier};
 use sigv4x_credentials::{
     CacheSettings, Error, ExpiringCredentials, ProvideCredentials, ProvideFuture, RefreshingSigner,
-    StaticProvider,
+    SignError, StaticProvider,
 };
 
 /// Issues `KEY{n}` valid for `lifetime` of real time; fails the calls in `fail_on`.
@@ -182,4 +182,79 @@ async fn the_refresh_task_stops_with_the_last_clone() {
         calls,
         "refreshing after the signer was dropped"
     );
+}
+
+/// When every refresh fails, the signer stops signing once its credentials expire (AWS would
+/// reject the requests), with a typed error; signing as of an earlier time still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_to_sign_with_expired_credentials() {
+    let issuer = Issuer {
+        calls: Arc::default(),
+        lifetime: Duration::from_millis(1000),
+        fail_on: (2..1000).collect(),
+    };
+    let signer = RefreshingSigner::builder(issuer.clone(), "eu-west-1", "execute-api")
+        .cache_settings(quick())
+        .build()
+        .await
+        .unwrap();
+    let expiry = signer.expiry().unwrap();
+    let mut before = request();
+    signer.sign(&mut before, Payload::Empty).unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(issuer.calls.load(Ordering::SeqCst) >= 2, "no refresh tried");
+
+    let mut late = request();
+    let err = signer.sign(&mut late, Payload::Empty).unwrap_err();
+    assert_eq!(err, SignError::Expired { expired_at: expiry });
+    assert!(late.headers().get("authorization").is_none());
+    assert!(matches!(
+        signer.sign_at(&mut late, Payload::Empty, expiry),
+        Err(SignError::Expired { .. })
+    ));
+    assert!(matches!(
+        signer.presign_at(&late, Duration::from_secs(60), SystemTime::now()),
+        Err(SignError::Expired { .. })
+    ));
+    let earlier = expiry - Duration::from_millis(1);
+    signer.sign_at(&mut late, Payload::Empty, earlier).unwrap();
+    assert_eq!(credential_of(&late), "KEY1");
+}
+
+/// The refresh task lives on the runtime the signer was built on: once that runtime is gone
+/// nothing refreshes, and the signer refuses rather than sign with expired credentials.
+#[test]
+fn refuses_after_its_runtime_shut_down_and_the_credentials_expired() {
+    let issuer = Issuer {
+        calls: Arc::default(),
+        lifetime: Duration::from_millis(800),
+        fail_on: vec![],
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let signer = runtime
+        .block_on(
+            RefreshingSigner::builder(issuer.clone(), "eu-west-1", "execute-api")
+                .cache_settings(quick())
+                .build(),
+        )
+        .unwrap();
+    drop(runtime);
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut late = request();
+    assert!(matches!(
+        signer.sign(&mut late, Payload::Empty),
+        Err(SignError::Expired { .. })
+    ));
+    assert_eq!(issuer.calls.load(Ordering::SeqCst), 1);
+    // Another runtime can bring it back.
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    other.block_on(signer.refresh()).unwrap();
+    signer.sign(&mut late, Payload::Empty).unwrap();
+    assert_eq!(credential_of(&late), "KEY2");
 }
