@@ -30,6 +30,8 @@ const X_AMZ_SECURITY_TOKEN_NAME: HeaderName = HeaderName::from_static(X_AMZ_SECU
 const X_AMZ_CONTENT_SHA256_NAME: HeaderName = HeaderName::from_static(X_AMZ_CONTENT_SHA256);
 pub(crate) const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 pub(crate) const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+/// SigV4a's region set, signed as a header.
+pub(crate) const X_AMZ_REGION_SET: &str = "x-amz-region-set";
 
 /// The query parameters of a presigned URL.
 pub(crate) mod param {
@@ -40,6 +42,8 @@ pub(crate) mod param {
     pub const SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
     pub const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
     pub const SIGNATURE: &str = "X-Amz-Signature";
+    /// SigV4a only; not in [`ALL`].
+    pub const REGION_SET: &str = "X-Amz-Region-Set";
     pub const ALL: [&str; 7] = [
         ALGORITHM,
         CREDENTIAL,
@@ -212,10 +216,10 @@ pub struct Signer {
 /// A Bloom-like filter of header names: bit `min(len, 63)` of the entry for the first byte (in
 /// either case) is set for every name in the set. A clear bit proves a name is not in the set.
 #[derive(Clone)]
-struct NameFilter([u64; 256]);
+pub(crate) struct NameFilter([u64; 256]);
 
 impl NameFilter {
-    fn new(settings: &SigningSettings) -> Self {
+    pub(crate) fn new(settings: &SigningSettings) -> Self {
         let mut table = [0u64; 256];
         // `host` too: its presence decides whether the URI's host is signed instead.
         let replaced = [
@@ -223,6 +227,7 @@ impl NameFilter {
             "authorization",
             X_AMZ_SECURITY_TOKEN,
             X_AMZ_CONTENT_SHA256,
+            X_AMZ_REGION_SET,
             "host",
         ];
         let unsigned = settings.unsigned_headers.iter().map(|n| n.as_ref());
@@ -648,117 +653,204 @@ impl Signer {
             .ok_or(SigningError::TimeOutOfRange)?;
         let date = &stamp.date;
         let payload = &payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
-        let presign = match location {
-            SignatureLocation::Headers => false,
-            SignatureLocation::Query(expires) => {
-                if !(1..=MAX_PRESIGN_EXPIRY.as_secs()).contains(&expires.as_secs()) {
-                    return Err(SigningError::InvalidExpiry { requested: expires });
-                }
-                true
-            }
+        let add = Additions {
+            algorithm: ALGORITHM,
+            credential: stamp.credential(),
+            date,
+            region_set: None,
         };
-        let settings = &self.settings;
-        let token = self.credentials.session_token();
-        let sign_token = settings.sign_session_token && token.is_some();
+        canonicalize(&self.rules(), input, payload, location, &add, |c| {
+            let creq_hash = c.creq.hash_hex();
+            let mac = stamp.key.sign_resumed(&stamp.string_to_sign, &creq_hash);
+            let signature = Signature::from_mac(&mac);
+            if let Some(report) = report {
+                report.canonical_request = c.creq.to_text();
+                let mut sts = Vec::with_capacity(160);
+                write_string_to_sign(&mut sts, date.as_bytes(), &self.scope(date), &creq_hash);
+                report.string_to_sign = String::from_utf8_lossy(&sts).into_owned();
+                report.signature = signature;
+            }
+            finish(Signed {
+                stamp,
+                payload: *payload,
+                signature,
+                signed_headers: c.signed_headers,
+                added_host: c.added_host,
+                query: c.presigned_query(url_prefix, signature.as_bytes()),
+            })
+        })
+    }
 
-        // 1. The signed headers.
-        let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
-        let lower_names = input.headers.names_are_lower();
-        let mut has_host = false;
-        input.headers.for_each(|name, value| {
-            if !self.special.may_contain(name) {
-                headers.push(if lower_names {
-                    HeaderRef::lower(name, value)
-                } else {
-                    HeaderRef::new(name, value)
-                });
-                return;
-            }
-            has_host |= name.eq_ignore_ascii_case(b"host");
-            // A token that travels outside the signature is never signed, whoever set it.
-            let token_outside = !settings.sign_session_token
-                && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
-            let replaced = token_outside
-                || !presign
-                    && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
-                        || name.eq_ignore_ascii_case(b"authorization")
-                        || (token.is_some()
-                            && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
-                        || (settings.content_sha256_header
-                            && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes())));
-            let unsigned = settings.is_unsigned(name);
-            if !replaced && !unsigned {
-                headers.push(if lower_names {
-                    HeaderRef::lower(name, value)
-                } else {
-                    HeaderRef::new(name, value)
-                });
-            }
-        });
-        // A request without a Host header is signed (and sent) with its URI's host.
-        let uri_host;
-        let mut added_host = None;
-        if !has_host {
-            uri_host = input
-                .uri
-                .and_then(host_from_uri)
-                .ok_or(SigningError::MissingHost)?;
-            headers.push(HeaderRef::lower(b"host", uri_host.as_bytes()));
-            added_host = Some(uri_host.as_bytes());
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            settings: &self.settings,
+            special: &self.special,
+            token: self.credentials.session_token(),
         }
-        if !presign {
-            headers.push(HeaderRef::lower(X_AMZ_DATE.as_bytes(), date.as_bytes()));
-            if let (true, Some(token)) = (sign_token, token) {
-                headers.push(HeaderRef::lower(
-                    X_AMZ_SECURITY_TOKEN.as_bytes(),
-                    token.as_bytes(),
-                ));
-            }
-            if settings.content_sha256_header {
-                headers.push(HeaderRef::lower(
-                    X_AMZ_CONTENT_SHA256.as_bytes(),
-                    payload.as_bytes(),
-                ));
-            }
-        }
-        sort_headers(headers.as_mut_slice());
-        let mut signed_headers = StackBuf::<256>::new();
-        write_signed_headers(&mut signed_headers, headers.as_slice());
+    }
+}
 
-        // 2. The query parameters; presigning adds its own and drops stale ones.
-        let mut params: StackVec<Param<'_>, 16> = StackVec::new();
-        query::split_query(input.query.as_bytes(), &mut params, |p| {
-            !presign || !param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
-        });
-        let credential = stamp.credential();
-        let mut expires_text = StackBuf::<8>::new();
-        if let SignatureLocation::Query(expires) = location {
-            write_decimal(&mut expires_text, expires.as_secs());
-            params.push(Param::plain(
-                param::ALGORITHM.as_bytes(),
-                ALGORITHM.as_bytes(),
-            ));
-            params.push(Param::plain(param::CREDENTIAL.as_bytes(), credential));
-            params.push(Param::plain(param::DATE.as_bytes(), date.as_bytes()));
-            params.push(Param::plain(
-                param::EXPIRES.as_bytes(),
-                expires_text.as_bytes(),
-            ));
-            params.push(Param::plain(
-                param::SIGNED_HEADERS.as_bytes(),
-                signed_headers.as_bytes(),
-            ));
-            if let (true, Some(token)) = (sign_token, token) {
-                params.push(Param::plain(
-                    param::SECURITY_TOKEN.as_bytes(),
-                    token.as_bytes(),
-                ));
-            }
-        }
-        query::sort_params(params.as_mut_slice());
+/// What canonicalization needs to know of a signer besides the request.
+pub(crate) struct Rules<'a> {
+    pub settings: &'a SigningSettings,
+    pub special: &'a NameFilter,
+    pub token: Option<&'a str>,
+}
 
-        // 3. The canonical request, its hash, the string to sign and the signature.
-        let creq = CanonicalRequest {
+/// What a signing scheme (SigV4 or SigV4a) adds to a request besides its own parts.
+pub(crate) struct Additions<'a> {
+    /// `X-Amz-Algorithm` of a presigned URL.
+    pub algorithm: &'a str,
+    /// `<access key id>/<scope>`.
+    pub credential: &'a [u8],
+    pub date: &'a AmzDate,
+    /// SigV4a: the `X-Amz-Region-Set`, signed as a header or a query parameter.
+    pub region_set: Option<&'a str>,
+}
+
+impl Additions<'_> {
+    /// True for a query parameter presigning sets, which the request's own query loses.
+    fn is_presign_param(&self, p: &Param<'_>) -> bool {
+        param::ALL.iter().any(|name| p.name_is(name.as_bytes()))
+            || (self.region_set.is_some() && p.name_is(param::REGION_SET.as_bytes()))
+    }
+}
+
+/// The canonical request of one signing, with what finishing the signing needs.
+pub(crate) struct Canonical<'c> {
+    pub creq: CanonicalRequest<'c>,
+    pub signed_headers: &'c [u8],
+    /// The `Host` signed for a request that had none, to be sent with it.
+    pub added_host: Option<&'c [u8]>,
+    /// Presigning only: the `X-Amz-Expires` text.
+    expires: Option<&'c [u8]>,
+    query: &'c str,
+    add: &'c Additions<'c>,
+    token: Option<&'c str>,
+}
+
+/// The part of signing SigV4 and SigV4a share: select and sort the signed headers, build the
+/// canonical query, and hand the canonical request to `finish`.
+pub(crate) fn canonicalize<R>(
+    rules: &Rules<'_>,
+    input: &Input<'_>,
+    payload: &PayloadHash<'_>,
+    location: SignatureLocation,
+    add: &Additions<'_>,
+    finish: impl FnOnce(&Canonical<'_>) -> R,
+) -> Result<R, SigningError> {
+    let presign = match location {
+        SignatureLocation::Headers => false,
+        SignatureLocation::Query(expires) => {
+            if !(1..=MAX_PRESIGN_EXPIRY.as_secs()).contains(&expires.as_secs()) {
+                return Err(SigningError::InvalidExpiry { requested: expires });
+            }
+            true
+        }
+    };
+    let settings = rules.settings;
+    let token = rules.token;
+    let sign_token = settings.sign_session_token && token.is_some();
+    let date = add.date;
+    let region_set_header = add.region_set.filter(|_| !presign);
+
+    // 1. The signed headers.
+    let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
+    let lower_names = input.headers.names_are_lower();
+    let mut has_host = false;
+    input.headers.for_each(|name, value| {
+        if !rules.special.may_contain(name) {
+            headers.push(if lower_names {
+                HeaderRef::lower(name, value)
+            } else {
+                HeaderRef::new(name, value)
+            });
+            return;
+        }
+        has_host |= name.eq_ignore_ascii_case(b"host");
+        // A token that travels outside the signature is never signed, whoever set it.
+        let token_outside = !settings.sign_session_token
+            && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
+        let replaced = token_outside
+            || !presign
+                && (name.eq_ignore_ascii_case(X_AMZ_DATE.as_bytes())
+                    || name.eq_ignore_ascii_case(b"authorization")
+                    || (token.is_some()
+                        && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes()))
+                    || (settings.content_sha256_header
+                        && name.eq_ignore_ascii_case(X_AMZ_CONTENT_SHA256.as_bytes()))
+                    || (region_set_header.is_some()
+                        && name.eq_ignore_ascii_case(X_AMZ_REGION_SET.as_bytes())));
+        let unsigned = settings.is_unsigned(name);
+        if !replaced && !unsigned {
+            headers.push(if lower_names {
+                HeaderRef::lower(name, value)
+            } else {
+                HeaderRef::new(name, value)
+            });
+        }
+    });
+    // A request without a Host header is signed (and sent) with its URI's host.
+    let uri_host;
+    let mut added_host = None;
+    if !has_host {
+        uri_host = input
+            .uri
+            .and_then(host_from_uri)
+            .ok_or(SigningError::MissingHost)?;
+        headers.push(HeaderRef::lower(b"host", uri_host.as_bytes()));
+        added_host = Some(uri_host.as_bytes());
+    }
+    if !presign {
+        headers.push(HeaderRef::lower(X_AMZ_DATE.as_bytes(), date.as_bytes()));
+        if let Some(set) = region_set_header {
+            headers.push(HeaderRef::lower(X_AMZ_REGION_SET.as_bytes(), set.as_bytes()));
+        }
+        if let (true, Some(token)) = (sign_token, token) {
+            headers.push(HeaderRef::lower(
+                X_AMZ_SECURITY_TOKEN.as_bytes(),
+                token.as_bytes(),
+            ));
+        }
+        if settings.content_sha256_header {
+            headers.push(HeaderRef::lower(
+                X_AMZ_CONTENT_SHA256.as_bytes(),
+                payload.as_bytes(),
+            ));
+        }
+    }
+    sort_headers(headers.as_mut_slice());
+    let mut signed_headers = StackBuf::<256>::new();
+    write_signed_headers(&mut signed_headers, headers.as_slice());
+
+    // 2. The query parameters; presigning adds its own and drops stale ones.
+    let mut params: StackVec<Param<'_>, 16> = StackVec::new();
+    query::split_query(input.query.as_bytes(), &mut params, |p| {
+        !presign || !add.is_presign_param(p)
+    });
+    let mut expires_text = StackBuf::<8>::new();
+    if let SignatureLocation::Query(expires) = location {
+        write_decimal(&mut expires_text, expires.as_secs());
+        let mut plain = |name: &'static str, value| {
+            params.push(Param::plain(name.as_bytes(), value));
+        };
+        plain(param::ALGORITHM, add.algorithm.as_bytes());
+        plain(param::CREDENTIAL, add.credential);
+        plain(param::DATE, date.as_bytes());
+        plain(param::EXPIRES, expires_text.as_bytes());
+        plain(param::SIGNED_HEADERS, signed_headers.as_bytes());
+        if let Some(set) = add.region_set {
+            plain(param::REGION_SET, set.as_bytes());
+        }
+        if let (true, Some(token)) = (sign_token, token) {
+            plain(param::SECURITY_TOKEN, token.as_bytes());
+        }
+    }
+    query::sort_params(params.as_mut_slice());
+
+    // 3. The canonical request.
+    let canonical = Canonical {
+        creq: CanonicalRequest {
             method: input.method,
             path: input.path,
             path_rules: PathRules {
@@ -769,69 +861,63 @@ impl Signer {
             headers: headers.as_slice(),
             signed_headers: signed_headers.as_bytes(),
             payload_hash: payload.as_bytes(),
-        };
-        let creq_hash = creq.hash_hex();
-        let mac = stamp.key.sign_resumed(&stamp.string_to_sign, &creq_hash);
-        let signature = Signature::from_mac(&mac);
+        },
+        signed_headers: signed_headers.as_bytes(),
+        added_host,
+        expires: presign.then_some(expires_text.as_bytes()),
+        query: input.query,
+        add,
+        token,
+    };
+    Ok(finish(&canonical))
+}
 
-        if let Some(report) = report {
-            report.canonical_request = creq.to_text();
-            let mut sts = Vec::with_capacity(160);
-            write_string_to_sign(&mut sts, date.as_bytes(), &self.scope(date), &creq_hash);
-            report.string_to_sign = String::from_utf8_lossy(&sts).into_owned();
-            report.signature = signature;
-        }
-
-        // 4. Presigning: the URL's query string.
-        let query = presign.then(|| {
-            let mut out = Vec::with_capacity(url_prefix.len() + input.query.len() + 320);
-            out.put(url_prefix);
-            for piece in input.query.as_bytes().split(|&b| b == b'&') {
-                if piece.is_empty() {
-                    continue;
-                }
-                let (key, value) = match piece.iter().position(|&b| b == b'=') {
-                    Some(eq) => (
-                        piece.get(..eq).unwrap_or_default(),
-                        piece.get(eq + 1..).unwrap_or_default(),
-                    ),
-                    None => (piece, &b""[..]),
-                };
-                let stale = param::ALL
-                    .iter()
-                    .any(|name| Param::wire(key, value).name_is(name.as_bytes()));
-                if !stale {
-                    out.put(piece);
-                    out.put(b"&");
-                }
+impl Canonical<'_> {
+    /// Presigning only: the presigned URL's query string, after `url_prefix` (the URL up to
+    /// its `?`, or nothing): the request's own parameters, then the `X-Amz-*` ones.
+    pub(crate) fn presigned_query(&self, url_prefix: &[u8], signature: &[u8]) -> Option<String> {
+        let expires = self.expires?;
+        let add = self.add;
+        let mut out = Vec::with_capacity(url_prefix.len() + self.query.len() + 480);
+        out.put(url_prefix);
+        for piece in self.query.as_bytes().split(|&b| b == b'&') {
+            if piece.is_empty() {
+                continue;
             }
-            let mut added = |name: &str, value: &[u8]| {
-                query::write_param(&mut out, &Param::plain(name.as_bytes(), value));
-                out.put(b"&");
+            let (key, value) = match piece.iter().position(|&b| b == b'=') {
+                Some(eq) => (
+                    piece.get(..eq).unwrap_or_default(),
+                    piece.get(eq + 1..).unwrap_or_default(),
+                ),
+                None => (piece, &b""[..]),
             };
-            added(param::ALGORITHM, ALGORITHM.as_bytes());
-            added(param::CREDENTIAL, credential);
-            added(param::DATE, date.as_bytes());
-            added(param::EXPIRES, expires_text.as_bytes());
-            added(param::SIGNED_HEADERS, signed_headers.as_bytes());
-            if let Some(token) = token {
-                added(param::SECURITY_TOKEN, token.as_bytes());
+            if !add.is_presign_param(&Param::wire(key, value)) {
+                out.put(piece);
+                out.put(b"&");
             }
-            added(param::SIGNATURE, signature.as_bytes());
-            out.pop();
-            // Built from `&str` inputs and ASCII, so this is UTF-8 and the conversion is free.
+        }
+        let mut added = |name: &str, value: &[u8]| {
+            query::write_param(&mut out, &Param::plain(name.as_bytes(), value));
+            out.put(b"&");
+        };
+        added(param::ALGORITHM, add.algorithm.as_bytes());
+        added(param::CREDENTIAL, add.credential);
+        added(param::DATE, add.date.as_bytes());
+        added(param::EXPIRES, expires);
+        added(param::SIGNED_HEADERS, self.signed_headers);
+        if let Some(set) = add.region_set {
+            added(param::REGION_SET, set.as_bytes());
+        }
+        if let Some(token) = self.token {
+            added(param::SECURITY_TOKEN, token.as_bytes());
+        }
+        added(param::SIGNATURE, signature);
+        out.pop();
+        // Built from `&str` inputs and ASCII, so this is UTF-8 and the conversion is free.
+        Some(
             String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-        });
-
-        Ok(finish(Signed {
-            stamp,
-            payload: *payload,
-            signature,
-            signed_headers: signed_headers.as_bytes(),
-            added_host,
-            query,
-        }))
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
     }
 }
 
