@@ -27,6 +27,37 @@ const INCOMPLETE_CREDENTIAL: VerifyError = VerifyError::IncompleteSignature {
         "Credential must have the form <access key id>/<YYYYMMDD>/<region>/<service>/aws4_request.",
 };
 
+/// Which signature scheme a request's authentication names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// `AWS4-HMAC-SHA256`.
+    V4,
+    /// `AWS4-ECDSA-P256-SHA256`: a credential scope without a region, a region set.
+    #[cfg(feature = "sigv4a")]
+    V4a,
+}
+
+impl Scheme {
+    /// The scheme named `algorithm`; `None` for one this build does not verify.
+    pub(crate) fn from_algorithm(algorithm: &str) -> Option<Self> {
+        match algorithm {
+            ALGORITHM => Some(Scheme::V4),
+            #[cfg(feature = "sigv4a")]
+            crate::sigv4a::ALGORITHM_V4A => Some(Scheme::V4a),
+            _ => None,
+        }
+    }
+
+    /// The algorithm name.
+    pub(crate) fn algorithm(self) -> &'static str {
+        match self {
+            Scheme::V4 => ALGORITHM,
+            #[cfg(feature = "sigv4a")]
+            Scheme::V4a => crate::sigv4a::ALGORITHM_V4A,
+        }
+    }
+}
+
 impl<'a> CredentialScope<'a> {
     /// Parses `id/date/region/service/aws4_request`.
     ///
@@ -34,6 +65,15 @@ impl<'a> CredentialScope<'a> {
     /// [`VerifyError::IncompleteSignature`] unless there are exactly five non-empty parts, the
     /// date is eight digits and the last part is `aws4_request`.
     pub fn parse(credential: &'a str) -> Result<Self, VerifyError> {
+        Self::parse_for(credential, Scheme::V4)
+    }
+
+    /// Parses the credential of `scheme`: SigV4a's has no region (`id/date/service/aws4_request`,
+    /// parsed with an empty region).
+    pub(crate) fn parse_for(credential: &'a str, scheme: Scheme) -> Result<Self, VerifyError> {
+        if scheme != Scheme::V4 {
+            return Self::parse_regionless(credential);
+        }
         // The last part is fixed, so only the first four need searching for: one pass that
         // records where the separators are.
         let head = credential
@@ -71,6 +111,29 @@ impl<'a> CredentialScope<'a> {
             service,
         })
     }
+
+    /// `id/date/service/aws4_request`, checked by the same rules through a stand-in region.
+    fn parse_regionless(credential: &'a str) -> Result<Self, VerifyError> {
+        let head = credential
+            .strip_suffix("/aws4_request")
+            .ok_or(INCOMPLETE_CREDENTIAL)?;
+        let (id_and_date, service) = head.rsplit_once('/').ok_or(INCOMPLETE_CREDENTIAL)?;
+        let (access_key_id, date) = id_and_date.split_once('/').ok_or(INCOMPLETE_CREDENTIAL)?;
+        let ok = !access_key_id.is_empty()
+            && !service.is_empty()
+            && !service.contains('/')
+            && date.len() == 8
+            && date.bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(INCOMPLETE_CREDENTIAL);
+        }
+        Ok(CredentialScope {
+            access_key_id,
+            date,
+            region: "",
+            service,
+        })
+    }
 }
 
 /// The parameters of an `Authorization: AWS4-HMAC-SHA256 …` header.
@@ -103,9 +166,15 @@ impl<'a> AuthorizationHeader<'a> {
     /// [`VerifyError::IncompleteSignature`] for anything else that is not a complete SigV4
     /// header (a bearer token, a missing or repeated parameter).
     pub fn parse(value: &'a str) -> Result<Self, VerifyError> {
+        Self::parse_with_scheme(value).map(|(_, header)| header)
+    }
+
+    /// Parses the header and names its scheme. With the `sigv4a` feature a SigV4a header parses
+    /// too, its credential's region empty.
+    pub(crate) fn parse_with_scheme(value: &'a str) -> Result<(Scheme, Self), VerifyError> {
         let value = value.trim_matches(' ');
         let (algorithm, rest) = split_once_ascii(value, b' ').unwrap_or((value, ""));
-        if algorithm != ALGORITHM {
+        let Some(scheme) = Scheme::from_algorithm(algorithm) else {
             if algorithm.starts_with("AWS4-") {
                 return Err(VerifyError::UnsupportedAlgorithm);
             }
@@ -115,7 +184,7 @@ impl<'a> AuthorizationHeader<'a> {
                          'SignedHeaders' parameter. Authorization header requires existence of \
                          either a 'X-Amz-Date' or a 'Date' header.",
             });
-        }
+        };
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
@@ -196,11 +265,12 @@ impl<'a> AuthorizationHeader<'a> {
                 .ok_or(VerifyError::IncompleteSignature {
                     reason: "Authorization header requires 'Signature' parameter.",
                 })?;
-        Ok(AuthorizationHeader {
-            credential: CredentialScope::parse(credential)?,
+        let header = AuthorizationHeader {
+            credential: CredentialScope::parse_for(credential, scheme)?,
             signed_headers,
             signature,
-        })
+        };
+        Ok((scheme, header))
     }
 }
 
@@ -218,6 +288,10 @@ pub struct PresignedQuery<'a> {
     pub expires: Cow<'a, str>,
     /// `X-Amz-Security-Token`, if present.
     pub security_token: Option<Cow<'a, str>>,
+    /// The scheme `X-Amz-Algorithm` names.
+    pub(crate) scheme: Scheme,
+    /// `X-Amz-Region-Set` (SigV4a), if present.
+    pub(crate) region_set: Option<Cow<'a, str>>,
 }
 
 impl<'a> PresignedQuery<'a> {
@@ -243,11 +317,13 @@ impl<'a> PresignedQuery<'a> {
     /// [`VerifyError::IncompleteSignature`] when a parameter is missing, empty or repeated.
     pub fn parse(query: &'a str) -> Result<Self, VerifyError> {
         let mut found: [Option<&'a str>; 7] = [None; 7];
+        let mut region_set = None;
         for (name, value) in query_params(query) {
-            let Some(i) = param::ALL.iter().position(|p| canonical_name_is(name, p)) else {
-                continue;
+            let slot = match param::ALL.iter().position(|p| canonical_name_is(name, p)) {
+                Some(i) => found.get_mut(i).ok_or(INCOMPLETE_QUERY)?,
+                None if canonical_name_is(name, param::REGION_SET) => &mut region_set,
+                None => continue,
             };
-            let slot = found.get_mut(i).ok_or(INCOMPLETE_QUERY)?;
             if slot.replace(value).is_some() {
                 return Err(VerifyError::IncompleteSignature {
                     reason: "Query-string authentication parameters must not be repeated.",
@@ -260,10 +336,11 @@ impl<'a> PresignedQuery<'a> {
                 .filter(|v| !v.is_empty())
                 .ok_or(INCOMPLETE_QUERY)
         };
-        if required(algorithm)? != ALGORITHM {
-            return Err(VerifyError::UnsupportedAlgorithm);
-        }
+        let scheme =
+            Scheme::from_algorithm(&required(algorithm)?).ok_or(VerifyError::UnsupportedAlgorithm)?;
         let q = PresignedQuery {
+            scheme,
+            region_set: region_set.map(decode),
             credential: required(credential)?,
             signed_headers: required(signed_headers)?,
             signature: required(signature)?,
@@ -280,7 +357,7 @@ impl<'a> PresignedQuery<'a> {
     /// # Errors
     /// As [`CredentialScope::parse`].
     pub fn credential(&self) -> Result<CredentialScope<'_>, VerifyError> {
-        CredentialScope::parse(&self.credential)
+        CredentialScope::parse_for(&self.credential, self.scheme)
     }
 }
 

@@ -39,6 +39,9 @@ pub enum SigningError {
     InvalidPayloadHash,
     /// The signed request's URI could not be rebuilt (a presigned URL beyond `http::Uri`'s limits).
     InvalidUri,
+    /// SigV4a: the region set is empty or malformed.
+    #[cfg(feature = "sigv4a")]
+    InvalidRegionSet(crate::RegionSetError),
 }
 
 impl fmt::Display for SigningError {
@@ -72,6 +75,8 @@ impl fmt::Display for SigningError {
             SigningError::InvalidUri => {
                 f.write_str("the presigned URL could not be built as an http::Uri")
             }
+            #[cfg(feature = "sigv4a")]
+            SigningError::InvalidRegionSet(e) => e.fmt(f),
         }
     }
 }

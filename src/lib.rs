@@ -15,6 +15,8 @@ mod request;
 mod settings;
 mod sha256;
 mod signer;
+#[cfg(feature = "sigv4a")]
+mod sigv4a;
 mod signing_key;
 mod stack;
 mod stamp;
@@ -42,6 +44,13 @@ pub use signer::{
     Signature, SignatureLocation, Signer, SigningOutput, SigningReport, MAX_PRESIGN_EXPIRY,
 };
 pub use signing_key::{KeyCache, SigningKey};
+#[cfg(feature = "sigv4a")]
+pub use sigv4a::{
+    key::{KeyCacheV4a, SigningKeyV4a},
+    region_set::{RegionSet, RegionSetError},
+    sign::{SignatureV4a, SignerV4a, SigningOutputV4a, SigningReportV4a},
+    ALGORITHM_V4A,
+};
 pub use string_to_sign::ALGORITHM;
 pub use verifier::{KeyRecord, SecretStore, StoredKey, Verified, VerifiedPayload, Verifier};
 pub use verify_error::{Mismatch, VerifyError};

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery};
+use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery, Scheme};
 use crate::canonical::{
     headers::cmp_bytes, headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -30,15 +30,20 @@ use crate::signer::{
 };
 use crate::signing_key::KeyCache;
 use crate::stack::{StackBuf, StackVec};
-use crate::string_to_sign::{write_string_to_sign, Scope};
+use crate::string_to_sign::{write_string_to_sign_as, Scope};
+#[cfg(feature = "sigv4a")]
+use crate::sigv4a::verify as sigv4a;
 use crate::verify_error::{Mismatch, VerifyError};
 
 /// What a secret store knows about an access key.
 #[derive(Clone)]
 pub struct KeyRecord<'a> {
+    /// Empty for a SigV4a public key alone: then SigV4 is refused.
     secret_access_key: Cow<'a, str>,
     principal: Option<Cow<'a, str>>,
     session_token: Option<Cow<'a, str>>,
+    #[cfg(feature = "sigv4a")]
+    public_key: Option<Cow<'a, [u8]>>,
 }
 
 impl<'a> KeyRecord<'a> {
@@ -48,6 +53,19 @@ impl<'a> KeyRecord<'a> {
             secret_access_key: secret_access_key.into(),
             principal: None,
             session_token: None,
+            #[cfg(feature = "sigv4a")]
+            public_key: None,
+        }
+    }
+
+    /// A key known only by its SigV4a public key (SEC1, as
+    /// [`SigningKeyV4a::public_key_sec1`](crate::SigningKeyV4a::public_key_sec1) gives it): the
+    /// server needs no secret, and SigV4 requests with this key are refused.
+    #[cfg(feature = "sigv4a")]
+    pub fn from_sigv4a_public_key(sec1: impl Into<Cow<'a, [u8]>>) -> Self {
+        KeyRecord {
+            public_key: Some(sec1.into()),
+            ..KeyRecord::new("")
         }
     }
 
@@ -61,6 +79,16 @@ impl<'a> KeyRecord<'a> {
     pub fn with_session_token(mut self, token: impl Into<Cow<'a, str>>) -> Self {
         self.session_token = Some(token.into());
         self
+    }
+
+    #[cfg(feature = "sigv4a")]
+    pub(crate) fn secret(&self) -> &str {
+        &self.secret_access_key
+    }
+
+    #[cfg(feature = "sigv4a")]
+    pub(crate) fn sigv4a_public_key(&self) -> Option<&[u8]> {
+        self.public_key.as_deref()
     }
 }
 
@@ -141,6 +169,8 @@ impl SecretStore for HashMap<String, StoredKey> {
                 .session_token
                 .as_deref()
                 .map(|t| Cow::Borrowed(t.as_str())),
+            #[cfg(feature = "sigv4a")]
+            public_key: None,
         })
     }
 }
@@ -191,6 +221,8 @@ pub struct Verified {
     presigned: bool,
     session_token: bool,
     payload: VerifiedPayload,
+    /// SigV4a: part 1 of `text` is then the region set, and the scope has no region.
+    sigv4a: bool,
 }
 
 impl Verified {
@@ -213,9 +245,14 @@ impl Verified {
         CredentialScope {
             access_key_id: self.part(0),
             date: self.date.date(),
-            region: self.part(1),
+            region: if self.sigv4a { "" } else { self.part(1) },
             service: self.part(2),
         }
+    }
+
+    /// SigV4a: the region set the request was signed for (its scope has no region).
+    pub fn region_set(&self) -> Option<&str> {
+        self.sigv4a.then(|| self.part(1))
     }
 
     /// The signed header names, lower case, in order.
@@ -233,7 +270,8 @@ impl Verified {
         self.date
     }
 
-    /// The request's signature (the seed signature of an aws-chunked body).
+    /// The request's signature (the seed signature of an aws-chunked body). For SigV4a, whose
+    /// signatures do not fit, the SHA-256 of the signature as sent.
     pub fn signature(&self) -> Signature {
         self.signature
     }
@@ -319,6 +357,8 @@ pub struct Verifier<S> {
     clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
     replay: Option<Arc<ReplayGuard>>,
     keys: KeyCache,
+    #[cfg(feature = "sigv4a")]
+    keys_v4a: crate::KeyCacheV4a,
 }
 
 impl<S> fmt::Debug for Verifier<S> {
@@ -355,10 +395,13 @@ impl<S: SecretStore> Verifier<S> {
             clock: Arc::new(SystemTime::now),
             replay: None,
             keys: KeyCache::new(1024),
+            #[cfg(feature = "sigv4a")]
+            keys_v4a: crate::KeyCacheV4a::new(1024),
         }
     }
 
-    /// Accepts credentials scoped to `region` (call again to accept several).
+    /// Accepts credentials scoped to `region` (call again to accept several); SigV4a requests
+    /// are accepted when their region set includes one of these regions.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.regions.push(region.into());
         self
@@ -671,6 +714,7 @@ impl<S: SecretStore> Verifier<S> {
 
         // 1. The authentication parameters, from exactly one place.
         let presigned_query;
+        let (scheme, query_region_set);
         let (credential, signed_headers, signature, date, token, expires) =
             match (authorization, presigned) {
                 (None, false) => return Err(VerifyError::MissingAuthentication),
@@ -686,7 +730,9 @@ impl<S: SecretStore> Verifier<S> {
                             reason: "The Authorization header must be ASCII.",
                         }
                     })?;
-                    let auth = AuthorizationHeader::parse(value)?;
+                    let auth;
+                    (scheme, auth) = AuthorizationHeader::parse_with_scheme(value)?;
+                    query_region_set = None;
                     let date = match special.date {
                         (Some(date), 1) => date,
                         _ => return Err(VerifyError::MalformedDate),
@@ -713,6 +759,7 @@ impl<S: SecretStore> Verifier<S> {
                 (None, true) => {
                     presigned_query = PresignedQuery::parse(query)?;
                     let q = &presigned_query;
+                    (scheme, query_region_set) = (q.scheme, q.region_set.as_ref());
                     (
                         q.credential()?,
                         q.signed_headers.as_ref(),
@@ -729,11 +776,13 @@ impl<S: SecretStore> Verifier<S> {
         if request_time.date() != credential.date {
             return Err(VerifyError::ScopeDateMismatch);
         }
-        if !self.regions.iter().any(|r| r == credential.region) {
-            return Err(VerifyError::WrongRegion {
-                region: credential.region.to_owned(),
-            });
-        }
+        let region = self.check_region(
+            scheme,
+            credential.region,
+            headers,
+            signed_headers,
+            query_region_set,
+        )?;
         if !self.services.iter().any(|s| s == credential.service) {
             return Err(VerifyError::WrongService {
                 service: credential.service.to_owned(),
@@ -743,6 +792,10 @@ impl<S: SecretStore> Verifier<S> {
             .store
             .lookup(credential.access_key_id)
             .ok_or(VerifyError::UnknownAccessKey)?;
+        // A record with a SigV4a public key alone has no secret to sign SigV4 with.
+        if scheme == Scheme::V4 && record.secret_access_key.is_empty() {
+            return Err(VerifyError::UnknownAccessKey);
+        }
         let signed_at = request_time.to_system_time();
         let skewed = || VerifyError::RequestTimeTooSkewed {
             request_time,
@@ -888,6 +941,13 @@ impl<S: SecretStore> Verifier<S> {
         // 5. The payload line.
         let (payload_line, verified_payload) =
             self.payload_line(special.content_sha256, payload, expires.is_some())?;
+        // SigV4a streaming signs its chunks with ECDSA, which the chunk decoder does not do: a
+        // SigV4 chunked mode under a SigV4a signature cannot be verified.
+        let signed_chunks = matches!(verified_payload, VerifiedPayload::Streaming(mode)
+            if mode != STREAMING_UNSIGNED_PAYLOAD_TRAILER);
+        if scheme != Scheme::V4 && signed_chunks {
+            return Err(VerifyError::InvalidContentSha256);
+        }
 
         // 6. The canonical request, the string to sign, the signature.
         let mut params: StackVec<Param<'_>, 12> = StackVec::new();
@@ -916,19 +976,35 @@ impl<S: SecretStore> Verifier<S> {
             region: credential.region,
             service: credential.service,
         };
-        let mac = self.keys.sign_string_to_sign(
-            credential.access_key_id,
-            &record.secret_access_key,
-            request_time.as_bytes(),
-            &scope,
-            &creq_hash,
-        );
-        let expected = Signature::from_mac(&mac);
-        let matches =
-            signature.len() == 64 && signatures_equal(expected.as_bytes(), signature.as_bytes());
+        let (matches, mac, expected) = match scheme {
+            Scheme::V4 => {
+                let mac = self.keys.sign_string_to_sign(
+                    credential.access_key_id,
+                    &record.secret_access_key,
+                    request_time.as_bytes(),
+                    &scope,
+                    &creq_hash,
+                );
+                let expected = Signature::from_mac(&mac);
+                let matches = signature.len() == 64
+                    && signatures_equal(expected.as_bytes(), signature.as_bytes());
+                (matches, mac, expected)
+            }
+            #[cfg(feature = "sigv4a")]
+            Scheme::V4a => sigv4a::check(
+                &self.keys_v4a,
+                &record,
+                credential.access_key_id,
+                request_time.as_bytes(),
+                &scope,
+                &creq_hash,
+                signature,
+            )?,
+        };
         if !matches {
             let mut sts = Vec::with_capacity(160);
-            write_string_to_sign(&mut sts, request_time.as_bytes(), &scope, &creq_hash);
+            let algorithm = scheme.algorithm();
+            write_string_to_sign_as(&mut sts, algorithm, request_time.as_bytes(), &scope, &creq_hash);
             let mut canonical_request = creq.to_text();
             if let Some(token) = token.as_deref().filter(|t| !t.is_empty()) {
                 canonical_request = canonical_request.replace(token, "<redacted>");
@@ -959,7 +1035,7 @@ impl<S: SecretStore> Verifier<S> {
         let principal = record.principal.as_deref().unwrap_or("");
         let parts = [
             credential.access_key_id,
-            credential.region,
+            region,
             credential.service,
             signed_headers,
             principal,
@@ -980,7 +1056,35 @@ impl<S: SecretStore> Verifier<S> {
             presigned: expires.is_some(),
             session_token: token.is_some(),
             payload: verified_payload,
+            sigv4a: scheme != Scheme::V4,
         })
+    }
+
+    /// The region the request was signed for, checked against the verifier's: the credential's
+    /// for SigV4, the signed region set for SigV4a (which then stands in the region's place).
+    #[cfg_attr(not(feature = "sigv4a"), allow(unused_variables))]
+    fn check_region<'r>(
+        &self,
+        scheme: Scheme,
+        credential_region: &'r str,
+        headers: Headers<'r>,
+        signed_headers: &'r str,
+        region_set_param: Option<&'r Cow<'r, str>>,
+    ) -> Result<&'r str, VerifyError> {
+        match scheme {
+            Scheme::V4 if !self.regions.iter().any(|r| r == credential_region) => {
+                Err(VerifyError::WrongRegion {
+                    region: credential_region.to_owned(),
+                })
+            }
+            Scheme::V4 => Ok(credential_region),
+            #[cfg(feature = "sigv4a")]
+            Scheme::V4a => {
+                let set = sigv4a::region_set(headers, signed_headers, region_set_param)?;
+                sigv4a::check_region_set(set, &self.regions)?;
+                Ok(set)
+            }
+        }
     }
 
     /// The payload line of the canonical request, and what it says about the body.

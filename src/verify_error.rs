@@ -116,6 +116,25 @@ pub enum VerifyError {
     /// The replay guard is full of signatures that have not yet expired; the request is
     /// refused rather than let a replay through.
     ReplayGuardFull,
+    /// SigV4a: the signature is not lower-case hex of a DER-encoded P-256 ECDSA signature whose
+    /// two integers lie in [1, n − 1].
+    #[cfg(feature = "sigv4a")]
+    MalformedSignature {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// SigV4a: `X-Amz-Region-Set` is empty or malformed.
+    #[cfg(feature = "sigv4a")]
+    InvalidRegionSet(crate::RegionSetError),
+    /// SigV4a: the signed region set does not include a region this verifier serves.
+    #[cfg(feature = "sigv4a")]
+    RegionNotInSet {
+        /// The region set the request was signed for.
+        region_set: String,
+    },
+    /// SigV4a: the public key the secret store gave is not a SEC1-encoded P-256 point.
+    #[cfg(feature = "sigv4a")]
+    InvalidPublicKey,
 }
 
 /// What the server computed for a request whose signature did not match, for the client to
@@ -180,6 +199,12 @@ impl VerifyError {
             MalformedRequest { .. } => "InvalidRequest",
             Replayed => "AccessDenied",
             ReplayGuardFull => "ServiceUnavailable",
+            #[cfg(feature = "sigv4a")]
+            MalformedSignature { .. } | RegionNotInSet { .. } => "SignatureDoesNotMatch",
+            #[cfg(feature = "sigv4a")]
+            InvalidRegionSet(_) => "IncompleteSignature",
+            #[cfg(feature = "sigv4a")]
+            InvalidPublicKey => "InvalidClientTokenId",
         }
     }
 
@@ -215,6 +240,10 @@ impl VerifyError {
             | HostNotSigned
             | AmbiguousAuthentication => "IncompleteSignatureException",
             UnknownAccessKey | InvalidSessionToken => "UnrecognizedClientException",
+            #[cfg(feature = "sigv4a")]
+            InvalidRegionSet(_) => "IncompleteSignatureException",
+            #[cfg(feature = "sigv4a")]
+            InvalidPublicKey => "UnrecognizedClientException",
             HeaderNotSigned { .. } | Replayed => "AccessDeniedException",
             InvalidContentSha256
             | ContentSha256Mismatch
@@ -356,6 +385,18 @@ impl fmt::Display for VerifyError {
             ),
             Replayed => f.write_str("This request signature has already been used"),
             ReplayGuardFull => f.write_str("Too many requests to check for replays; retry later"),
+            #[cfg(feature = "sigv4a")]
+            MalformedSignature { reason } => write!(f, "Malformed SigV4a signature: {reason}"),
+            #[cfg(feature = "sigv4a")]
+            InvalidRegionSet(e) => e.fmt(f),
+            #[cfg(feature = "sigv4a")]
+            RegionNotInSet { region_set } => write!(
+                f,
+                "The signature's region set '{}' does not include this region.",
+                region_set.escape_debug()
+            ),
+            #[cfg(feature = "sigv4a")]
+            InvalidPublicKey => f.write_str("The security token included in the request is invalid."),
         }
     }
 }

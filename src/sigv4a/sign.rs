@@ -1,0 +1,570 @@
+//! The SigV4a signer: [`SignerV4a`] mirrors [`Signer`](crate::Signer), method for method.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
+use p256::NistP256;
+
+use crate::canonical::Sink;
+use crate::credentials::Credentials;
+use crate::date::AmzDate;
+use crate::error::SigningError;
+use crate::payload::{Payload, PayloadHash};
+use crate::request::{input_of, raw_input, Input, RawRequest};
+use crate::settings::SigningSettings;
+use crate::sha256::Hasher;
+use crate::signer::{
+    canonicalize, Additions, NameFilter, Rules, SignatureLocation, X_AMZ_CONTENT_SHA256,
+    X_AMZ_DATE, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
+};
+use crate::sigv4a::key::SigningKeyV4a;
+use crate::sigv4a::region_set::RegionSet;
+use crate::sigv4a::ALGORITHM_V4A;
+use crate::stack::StackBuf;
+use crate::string_to_sign::{is_scope_part, write_string_to_sign_as, Scope};
+
+/// The longest DER encoding of a P-256 ECDSA signature: two 33-byte integers and 6 bytes of
+/// framing.
+pub(crate) const MAX_DER_LEN: usize = 72;
+
+/// A SigV4a signature: the DER-encoded ECDSA signature in lower-case hex (up to 144 digits).
+/// Signatures are randomized by the message only (RFC 6979), so two signings of one string to
+/// sign agree, but AWS's own signers draw a random nonce: compare signatures by verifying them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignatureV4a {
+    hex: [u8; 2 * MAX_DER_LEN],
+    len: u8,
+}
+
+impl SignatureV4a {
+    fn from_der(der: &[u8]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 2 * MAX_DER_LEN];
+        let mut len = 0;
+        for (pair, b) in hex.chunks_exact_mut(2).zip(der) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+            len += 2;
+        }
+        SignatureV4a {
+            hex,
+            len: len as u8,
+        }
+    }
+
+    /// The signature as hex text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The signature as hex bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.hex.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for SignatureV4a {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignatureV4a({})", self.as_str())
+    }
+}
+
+impl fmt::Display for SignatureV4a {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The intermediate texts of one SigV4a signing (see [`SigningReport`](crate::SigningReport)).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SigningReportV4a {
+    /// The canonical request (its session token, if signed, is included as sent).
+    pub canonical_request: String,
+    /// The string to sign.
+    pub string_to_sign: String,
+    /// The resulting signature.
+    pub signature: SignatureV4a,
+}
+
+impl fmt::Debug for SigningReportV4a {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningReportV4a")
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &self.signature)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What SigV4a-signing a [`RawRequest`] produced: the headers to add to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningOutputV4a {
+    date: AmzDate,
+    region_set: String,
+    authorization: String,
+    security_token: Option<String>,
+    content_sha256: Option<String>,
+    signature: SignatureV4a,
+}
+
+impl SigningOutputV4a {
+    /// The headers to set on the request: `X-Amz-Date`, `X-Amz-Region-Set`,
+    /// `X-Amz-Security-Token` and `X-Amz-Content-Sha256` when they apply, `Authorization`.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            Some(("X-Amz-Date", self.date.as_str())),
+            Some(("X-Amz-Region-Set", self.region_set.as_str())),
+            self.security_token
+                .as_deref()
+                .map(|t| ("X-Amz-Security-Token", t)),
+            self.content_sha256
+                .as_deref()
+                .map(|c| ("X-Amz-Content-Sha256", c)),
+            Some(("Authorization", self.authorization.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> &str {
+        &self.authorization
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> SignatureV4a {
+        self.signature
+    }
+}
+
+impl fmt::Debug for SigningOutputV4a {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningOutputV4a")
+            .field("date", &self.date)
+            .field("region_set", &self.region_set)
+            .field("authorization", &self.authorization)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signs requests with SigV4a for one region set and service: the same API as
+/// [`Signer`](crate::Signer), with a region set (`us-east-1,us-west-2`, `*`, `us-*`) where the
+/// region was. Cloning is cheap; clones share the derived key pair, derived once on first use.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4x::{Credentials, Payload, SignerV4a};
+///
+/// let signer = SignerV4a::new(Credentials::new("AKID", "SECRET", None), "*", "s3");
+/// let mut request = http::Request::get("https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/key")
+///     .body(())
+///     .unwrap();
+/// signer.sign_at(&mut request, Payload::Empty, UNIX_EPOCH + Duration::from_secs(1_700_000_000))?;
+/// assert_eq!(request.headers()["x-amz-region-set"], "*");
+/// assert!(request.headers()["authorization"]
+///     .to_str()
+///     .unwrap()
+///     .starts_with("AWS4-ECDSA-P256-SHA256 Credential=AKID/20231114/s3/aws4_request"));
+/// # Ok::<(), sigv4x::SigningError>(())
+/// ```
+#[derive(Clone)]
+pub struct SignerV4a {
+    credentials: Credentials,
+    region_set: String,
+    service: String,
+    settings: SigningSettings,
+    special: NameFilter,
+    key: Arc<OnceLock<SigningKeyV4a>>,
+    config_error: Option<SigningError>,
+}
+
+impl fmt::Debug for SignerV4a {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignerV4a")
+            .field("credentials", &self.credentials)
+            .field("region_set", &self.region_set)
+            .field("service", &self.service)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of the SigV4a pipeline, borrowed from it while it finishes.
+struct SignedV4a<'s, 'p> {
+    date: &'s AmzDate,
+    credential: &'s [u8],
+    payload: PayloadHash<'p>,
+    signature: SignatureV4a,
+    signed_headers: &'s [u8],
+    added_host: Option<&'s [u8]>,
+    query: Option<String>,
+}
+
+impl SignedV4a<'_, '_> {
+    fn authorization(&self) -> String {
+        let mut out = String::with_capacity(256);
+        out.push_str(ALGORITHM_V4A);
+        out.push_str(" Credential=");
+        out.push_str(&String::from_utf8_lossy(self.credential));
+        out.push_str(", SignedHeaders=");
+        out.push_str(&String::from_utf8_lossy(self.signed_headers));
+        out.push_str(", Signature=");
+        out.push_str(self.signature.as_str());
+        out
+    }
+}
+
+impl SignerV4a {
+    /// A SigV4a signer for `service` valid in the regions of `region_set`, with the default
+    /// [`SigningSettings`].
+    pub fn new(
+        credentials: Credentials,
+        region_set: impl Into<String>,
+        service: impl Into<String>,
+    ) -> Self {
+        let region_set = region_set.into();
+        let service = service.into();
+        let config_error = if !is_scope_part(credentials.access_key_id()) {
+            Some(SigningError::InvalidScope {
+                part: "access key id",
+            })
+        } else if let Err(e) = RegionSet::parse(&region_set) {
+            Some(SigningError::InvalidRegionSet(e))
+        } else if !is_scope_part(&service) {
+            Some(SigningError::InvalidScope { part: "service" })
+        } else if credentials
+            .session_token()
+            .is_some_and(|t| HeaderValue::from_str(t).is_err() || t.is_empty())
+        {
+            Some(SigningError::InvalidHeaderValue {
+                name: X_AMZ_SECURITY_TOKEN.into(),
+            })
+        } else {
+            None
+        };
+        SignerV4a {
+            credentials,
+            region_set,
+            service,
+            special: NameFilter::new(&SigningSettings::default()),
+            settings: SigningSettings::default(),
+            key: Arc::new(OnceLock::new()),
+            config_error,
+        }
+    }
+
+    /// The same signer with other settings.
+    pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.special = NameFilter::new(&settings);
+        self.settings = settings;
+        self
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &SigningSettings {
+        &self.settings
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The region set signed.
+    pub fn region_set(&self) -> &str {
+        &self.region_set
+    }
+
+    /// The service (signing name) in the credential scope.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The derived key pair (its public key is what a verifier without the secret needs).
+    pub fn key(&self) -> &SigningKeyV4a {
+        self.key.get_or_init(|| {
+            SigningKeyV4a::derive(
+                self.credentials.access_key_id(),
+                self.credentials.secret_access_key(),
+            )
+        })
+    }
+
+    /// Signs `request` now; see [`SignerV4a::sign_at`].
+    ///
+    /// # Errors
+    /// As [`SignerV4a::sign_at`].
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+    ) -> Result<SignatureV4a, SigningError> {
+        self.sign_at(request, payload, SystemTime::now())
+    }
+
+    /// Signs `request` as of `time`, as [`Signer::sign_at`](crate::Signer::sign_at) does, and
+    /// sets `X-Amz-Region-Set`.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_at`](crate::Signer::sign_at), and
+    /// [`SigningError::InvalidRegionSet`] for a malformed region set.
+    pub fn sign_at<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        time: SystemTime,
+    ) -> Result<SignatureV4a, SigningError> {
+        let input = input_of(request);
+        let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
+        let location = SignatureLocation::Headers;
+        let (host, date, authorization, content_sha256, signature) =
+            self.run(&input, payload, time, location, None, b"", |signed| {
+                let content_sha256 = self
+                    .settings
+                    .content_sha256_header
+                    .then(|| HeaderValue::from_bytes(signed.payload.as_bytes()));
+                (
+                    signed.added_host.map(HeaderValue::from_bytes),
+                    HeaderValue::from_bytes(signed.date.as_bytes()),
+                    HeaderValue::try_from(signed.authorization()),
+                    content_sha256,
+                    signed.signature,
+                )
+            })?;
+        let headers = request.headers_mut();
+        if let Some(value) = host {
+            headers.insert(HOST, value.map_err(|_| invalid("host"))?);
+        }
+        let name = |n: &'static str| HeaderName::from_static(n);
+        headers.insert(name(X_AMZ_DATE), date.map_err(|_| invalid(X_AMZ_DATE))?);
+        let region_set = HeaderValue::from_str(&self.region_set);
+        let region_set = region_set.map_err(|_| invalid(X_AMZ_REGION_SET))?;
+        headers.insert(name(X_AMZ_REGION_SET), region_set);
+        if let Some(token) = self.credentials.session_token() {
+            let mut value =
+                HeaderValue::from_str(token).map_err(|_| invalid(X_AMZ_SECURITY_TOKEN))?;
+            value.set_sensitive(true);
+            headers.insert(name(X_AMZ_SECURITY_TOKEN), value);
+        }
+        if let Some(value) = content_sha256 {
+            let value = value.map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
+            headers.insert(name(X_AMZ_CONTENT_SHA256), value);
+        }
+        let mut value = authorization.map_err(|_| invalid("authorization"))?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        Ok(signature)
+    }
+
+    /// A presigned URL for `request`, valid for `expires_in` from `time`, with
+    /// `X-Amz-Region-Set` among its parameters; see [`Signer::presign_at`](crate::Signer::presign_at).
+    ///
+    /// # Errors
+    /// As [`Signer::presign_at`](crate::Signer::presign_at).
+    pub fn presign_at<B>(
+        &self,
+        request: &http::Request<B>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<http::Uri, SigningError> {
+        let payload = if self.settings.presign_unsigned_payload {
+            Payload::Unsigned
+        } else {
+            Payload::Empty
+        };
+        self.presign_with_payload_at(request, payload, expires_in, time)
+    }
+
+    /// As [`SignerV4a::presign_at`], with an explicit payload.
+    ///
+    /// # Errors
+    /// As [`SignerV4a::presign_at`].
+    pub fn presign_with_payload_at<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<http::Uri, SigningError> {
+        let uri = request.uri();
+        let mut prefix = StackBuf::<256>::new();
+        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+            prefix.push(scheme.as_bytes());
+            prefix.push(b"://");
+            prefix.push(authority.as_str().as_bytes());
+        }
+        if !uri.path().starts_with('/') {
+            prefix.push(b"/");
+        }
+        prefix.push(uri.path().as_bytes());
+        prefix.push(b"?");
+        let location = SignatureLocation::Query(expires_in);
+        let input = input_of(request);
+        let out = self.run(&input, payload, time, location, None, prefix.as_bytes(), |s| {
+            s.query.unwrap_or_default()
+        })?;
+        http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
+    }
+
+    /// Signs a request given as parts; returns the headers to add.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_raw_at`](crate::Signer::sign_raw_at).
+    pub fn sign_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        time: SystemTime,
+    ) -> Result<SigningOutputV4a, SigningError> {
+        let input = raw_input(request)?;
+        let location = SignatureLocation::Headers;
+        self.run(&input, payload, time, location, None, b"", |signed| {
+            SigningOutputV4a {
+                date: *signed.date,
+                region_set: self.region_set.clone(),
+                authorization: signed.authorization(),
+                security_token: self.credentials.session_token().map(str::to_owned),
+                content_sha256: self
+                    .settings
+                    .content_sha256_header
+                    .then(|| signed.payload.as_str().to_owned()),
+                signature: signed.signature,
+            }
+        })
+    }
+
+    /// Presigns a request given as parts; returns the query string of the presigned URL.
+    ///
+    /// # Errors
+    /// As [`Signer::presign_raw_at`](crate::Signer::presign_raw_at).
+    pub fn presign_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<String, SigningError> {
+        let input = raw_input(request)?;
+        let location = SignatureLocation::Query(expires_in);
+        self.run(&input, payload, time, location, None, b"", |signed| {
+            signed.query.unwrap_or_default()
+        })
+    }
+
+    /// The canonical request, string to sign and signature of signing `request` at `time`.
+    ///
+    /// # Errors
+    /// As [`SignerV4a::sign_at`] and [`SignerV4a::presign_at`].
+    pub fn explain_at<B>(
+        &self,
+        request: &http::Request<B>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReportV4a, SigningError> {
+        self.explain(&input_of(request), payload, location, time)
+    }
+
+    /// As [`SignerV4a::explain_at`], for a request given as parts.
+    ///
+    /// # Errors
+    /// As [`SignerV4a::sign_raw_at`].
+    pub fn explain_raw_at(
+        &self,
+        request: &RawRequest<'_>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReportV4a, SigningError> {
+        self.explain(&raw_input(request)?, payload, location, time)
+    }
+
+    fn explain(
+        &self,
+        input: &Input<'_>,
+        payload: Payload<'_>,
+        location: SignatureLocation,
+        time: SystemTime,
+    ) -> Result<SigningReportV4a, SigningError> {
+        let mut report = SigningReportV4a {
+            canonical_request: String::new(),
+            string_to_sign: String::new(),
+            signature: SignatureV4a::from_der(&[]),
+        };
+        self.run(input, payload, time, location, Some(&mut report), b"", |_| ())?;
+        Ok(report)
+    }
+
+    /// The SigV4a pipeline: SigV4's canonicalization with the region set added, then an ECDSA
+    /// signature over the SHA-256 of the string to sign.
+    #[allow(clippy::too_many_arguments)]
+    fn run<'p, R>(
+        &self,
+        input: &Input<'_>,
+        payload: Payload<'p>,
+        time: SystemTime,
+        location: SignatureLocation,
+        report: Option<&mut SigningReportV4a>,
+        url_prefix: &[u8],
+        finish: impl FnOnce(SignedV4a<'_, 'p>) -> R,
+    ) -> Result<R, SigningError> {
+        if let Some(err) = &self.config_error {
+            return Err(err.clone());
+        }
+        let unix = time
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| SigningError::TimeOutOfRange)?
+            .as_secs();
+        let date = AmzDate::from_unix(unix).ok_or(SigningError::TimeOutOfRange)?;
+        let payload = payload.hash().ok_or(SigningError::InvalidPayloadHash)?;
+        let scope = Scope {
+            date: date.date_bytes(),
+            region: "",
+            service: &self.service,
+        };
+        let mut credential = StackBuf::<256>::new();
+        credential.put(self.credentials.access_key_id().as_bytes());
+        credential.put(b"/");
+        scope.write(&mut credential);
+        let add = Additions {
+            algorithm: ALGORITHM_V4A,
+            credential: credential.as_bytes(),
+            date: &date,
+            region_set: Some(&self.region_set),
+        };
+        let rules = Rules {
+            settings: &self.settings,
+            special: &self.special,
+            token: self.credentials.session_token(),
+        };
+        let key = self.key();
+        canonicalize(&rules, input, &payload, location, &add, |c| {
+            let creq_hash = c.creq.hash_hex();
+            let mut sts = Hasher::<4>::new();
+            write_string_to_sign_as(&mut sts, ALGORITHM_V4A, date.as_bytes(), &scope, &creq_hash);
+            let digest = sts.finish();
+            let scalar = key.signing_key().as_nonzero_scalar();
+            let (ecdsa, _) =
+                ecdsa::hazmat::sign_prehashed_rfc6979::<NistP256, sha2::Sha256>(scalar, &digest, &[]);
+            let signature = SignatureV4a::from_der(ecdsa.to_der().as_bytes());
+            if let Some(report) = report {
+                report.canonical_request = c.creq.to_text();
+                let mut text = Vec::with_capacity(160);
+                write_string_to_sign_as(&mut text, ALGORITHM_V4A, date.as_bytes(), &scope, &creq_hash);
+                report.string_to_sign = String::from_utf8_lossy(&text).into_owned();
+                report.signature = signature;
+            }
+            finish(SignedV4a {
+                date: &date,
+                credential: credential.as_bytes(),
+                payload,
+                signature,
+                signed_headers: c.signed_headers,
+                added_host: c.added_host,
+                query: c.presigned_query(url_prefix, signature.as_bytes()),
+            })
+        })
+    }
+}
