@@ -384,3 +384,27 @@ async fn one_access_key_cannot_hold_the_whole_body_budget() {
     assert_eq!(body.len(), 700);
     slow.abort();
 }
+
+/// With the `sigv4a` feature the layer accepts SigV4a requests whose region set includes the
+/// verifier's region, and refuses the others.
+#[cfg(feature = "sigv4a")]
+#[tokio::test]
+async fn sigv4a_requests_pass_when_their_region_set_includes_the_region() {
+    for (set, status) in [("us-*", 200), ("us-east-1,eu-west-1", 200), ("eu-*", 403)] {
+        let (mut svc, _) = service(1024);
+        let signer = sigv4x::SignerV4a::new(
+            Credentials::new("AKIDEXAMPLE", "secret", None),
+            set,
+            "execute-api",
+        );
+        let mut request = Request::get("https://api.example.com/prod/orders")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        signer.sign_at(&mut request, Payload::Empty, now()).unwrap();
+        let (got, headers, _) = read(svc.call(request).await.unwrap()).await;
+        assert_eq!(got, status, "{set}");
+        if status == 200 {
+            assert_eq!(headers["x-principal"], CALLER);
+        }
+    }
+}
