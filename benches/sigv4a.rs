@@ -11,16 +11,18 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4a;
 use aws_smithy_runtime_api::client::identity::Identity;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use sigv4x::{
-    Credentials, KeyCacheV4a, Payload, SignerV4a, SigningKeyV4a, StoredKey, Verifier,
-};
+use sigv4x::{Credentials, KeyCacheV4a, Payload, SignerV4a, SigningKeyV4a, StoredKey, Verifier};
 
 #[path = "common/requests.rs"]
 mod requests;
 use requests::{now, small_get, SECRET};
 
 fn bench_sign(c: &mut Criterion) {
-    let signer = SignerV4a::new(Credentials::new("AKIDEXAMPLE", SECRET, None), "*", "execute-api");
+    let signer = SignerV4a::new(
+        Credentials::new("AKIDEXAMPLE", SECRET, None),
+        "*",
+        "execute-api",
+    );
     signer.key(); // derived once, as in a long-lived client
     let identity: Identity =
         aws_credential_types::Credentials::new("AKIDEXAMPLE", SECRET, None, None, "bench").into();
@@ -46,7 +48,10 @@ fn bench_sign(c: &mut Criterion) {
                     .unwrap()
                     .into();
                 let uri = r.uri().to_string();
-                let headers = r.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
+                let headers = r
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
                 let signable =
                     SignableRequest::new("GET", &uri, headers, SignableBody::Bytes(b"")).unwrap();
                 let (instructions, _) = sign(signable, &params).unwrap().into_parts();
@@ -72,14 +77,24 @@ fn bench_derive(c: &mut Criterion) {
 }
 
 fn bench_verify(c: &mut Criterion) {
-    let signer = SignerV4a::new(Credentials::new("AKIDEXAMPLE", SECRET, None), "*", "execute-api");
+    let signer = SignerV4a::new(
+        Credentials::new("AKIDEXAMPLE", SECRET, None),
+        "*",
+        "execute-api",
+    );
     let mut request = small_get();
     signer.sign_at(&mut request, Payload::Empty, now()).unwrap();
     let store = HashMap::from([("AKIDEXAMPLE".to_string(), StoredKey::new(SECRET))]);
-    let verifier = Verifier::new(store).region("us-east-1").service("execute-api");
+    let verifier = Verifier::new(store)
+        .region("us-east-1")
+        .service("execute-api");
     verifier.verify_at(&request, Payload::Empty, now()).unwrap();
     c.bench_function("SigV4a verify GET (key cached)", |b| {
-        b.iter(|| verifier.verify_at(black_box(&request), Payload::Empty, now()).unwrap())
+        b.iter(|| {
+            verifier
+                .verify_at(black_box(&request), Payload::Empty, now())
+                .unwrap()
+        })
     });
 }
 

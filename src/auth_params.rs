@@ -336,8 +336,8 @@ impl<'a> PresignedQuery<'a> {
                 .filter(|v| !v.is_empty())
                 .ok_or(INCOMPLETE_QUERY)
         };
-        let scheme =
-            Scheme::from_algorithm(&required(algorithm)?).ok_or(VerifyError::UnsupportedAlgorithm)?;
+        let scheme = Scheme::from_algorithm(&required(algorithm)?)
+            .ok_or(VerifyError::UnsupportedAlgorithm)?;
         let q = PresignedQuery {
             scheme,
             region_set: region_set.map(decode),
@@ -482,7 +482,7 @@ mod tests {
             assert_eq!(err.code(), "IncompleteSignature", "{case}");
         }
         assert_eq!(
-            AuthorizationHeader::parse("AWS4-ECDSA-P256-SHA256 Credential=x").unwrap_err(),
+            AuthorizationHeader::parse("AWS4-HMAC-SHA512 Credential=x").unwrap_err(),
             VerifyError::UnsupportedAlgorithm
         );
     }

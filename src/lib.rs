@@ -15,9 +15,9 @@ mod request;
 mod settings;
 mod sha256;
 mod signer;
+mod signing_key;
 #[cfg(feature = "sigv4a")]
 mod sigv4a;
-mod signing_key;
 mod stack;
 mod stamp;
 mod string_to_sign;

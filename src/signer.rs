@@ -804,7 +804,10 @@ pub(crate) fn canonicalize<R>(
     if !presign {
         headers.push(HeaderRef::lower(X_AMZ_DATE.as_bytes(), date.as_bytes()));
         if let Some(set) = region_set_header {
-            headers.push(HeaderRef::lower(X_AMZ_REGION_SET.as_bytes(), set.as_bytes()));
+            headers.push(HeaderRef::lower(
+                X_AMZ_REGION_SET.as_bytes(),
+                set.as_bytes(),
+            ));
         }
         if let (true, Some(token)) = (sign_token, token) {
             headers.push(HeaderRef::lower(

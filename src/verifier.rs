@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::auth_params::{split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery, Scheme};
+use crate::auth_params::{
+    split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery, Scheme,
+};
 use crate::canonical::{
     headers::cmp_bytes, headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -29,10 +31,10 @@ use crate::signer::{
     param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
 };
 use crate::signing_key::KeyCache;
-use crate::stack::{StackBuf, StackVec};
-use crate::string_to_sign::{write_string_to_sign_as, Scope};
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
+use crate::stack::{StackBuf, StackVec};
+use crate::string_to_sign::{write_string_to_sign_as, Scope};
 use crate::verify_error::{Mismatch, VerifyError};
 
 /// What a secret store knows about an access key.
@@ -1004,7 +1006,13 @@ impl<S: SecretStore> Verifier<S> {
         if !matches {
             let mut sts = Vec::with_capacity(160);
             let algorithm = scheme.algorithm();
-            write_string_to_sign_as(&mut sts, algorithm, request_time.as_bytes(), &scope, &creq_hash);
+            write_string_to_sign_as(
+                &mut sts,
+                algorithm,
+                request_time.as_bytes(),
+                &scope,
+                &creq_hash,
+            );
             let mut canonical_request = creq.to_text();
             if let Some(token) = token.as_deref().filter(|t| !t.is_empty()) {
                 canonical_request = canonical_request.replace(token, "<redacted>");

@@ -133,10 +133,16 @@ impl Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let segment = "[a-zA-Z0-9._~-]{1,8}";
+    // No `.`/`..` segments: the verifier refuses paths not in normal form (by design).
+    let segment = "[a-zA-Z0-9_~-][a-zA-Z0-9._~-]{0,7}";
     let pair = ("[a-zA-Z0-9_-]{1,6}", "[a-zA-Z0-9._~-]{0,8}");
     let header = (
-        prop::sample::select(vec!["content-type", "x-amz-meta-color", "x-custom", "accept"]),
+        prop::sample::select(vec![
+            "content-type",
+            "x-amz-meta-color",
+            "x-custom",
+            "accept",
+        ]),
         "[a-zA-Z0-9 ,;=/._-]{1,20}",
     );
     (
@@ -153,7 +159,19 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
     )
         .prop_map(
-            |(method, segments, pairs, headers, body, secret, token, region_set, unix, s3, presign)| {
+            |(
+                method,
+                segments,
+                pairs,
+                headers,
+                body,
+                secret,
+                token,
+                region_set,
+                unix,
+                s3,
+                presign,
+            )| {
                 let query = pairs
                     .iter()
                     .map(|(k, v)| format!("{k}={v}"))

@@ -263,7 +263,11 @@ fn verify_and_tamper(case: &Case, form: &str, store: &Store, signed: &Parsed) ->
     let payload = case.payload(&signed.body);
     let headers = signed.header_refs();
     if let Err(e) = verifier.verify_raw_at(&signed.raw(&headers), payload, case.time) {
-        failures.push(format!("{} {form}: refused: {e} {:?}", case.name, e.mismatch()));
+        failures.push(format!(
+            "{} {form}: refused: {e} {:?}",
+            case.name,
+            e.mismatch()
+        ));
         return failures;
     }
     let mut tampered: Vec<Parsed> = Vec::new();
@@ -282,7 +286,11 @@ fn verify_and_tamper(case: &Case, form: &str, store: &Store, signed: &Parsed) ->
     };
     let mut t = copy(signed);
     if form == "header" {
-        let auth = t.headers.iter_mut().find(|(n, _)| n == "Authorization").unwrap();
+        let auth = t
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n == "Authorization")
+            .unwrap();
         auth.1 = flip(&auth.1, auth.1.len() - 1);
     } else {
         t.query = flip(&t.query, t.query.len() - 1);

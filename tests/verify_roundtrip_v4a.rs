@@ -54,7 +54,10 @@ fn request() -> impl Strategy<Value = Req> {
         prop::sample::select(vec!["GET", "PUT", "POST"]),
         prop::collection::vec("[a-z0-9-]{1,6}", 1..3),
         prop::collection::vec(("[a-z]{1,4}", "[a-z0-9]{0,4}"), 0..3),
-        prop::collection::vec(("x-amz-meta-[a-z]{1,4}|content-type", "[a-z0-9/]{1,8}"), 0..3),
+        prop::collection::vec(
+            ("x-amz-meta-[a-z]{1,4}|content-type", "[a-z0-9/]{1,8}"),
+            0..3,
+        ),
         prop::collection::vec(any::<u8>(), 0..32),
     )
         .prop_map(|(method, segments, pairs, headers, body)| {
@@ -76,7 +79,11 @@ fn request() -> impl Strategy<Value = Req> {
 
 /// Signs `req` in header or query form; returns the request as sent.
 fn sign(req: &Req, set: &str, presign: bool, unix: u64) -> Req {
-    let signer = SignerV4a::new(Credentials::new("AKIDEXAMPLE", SECRET, None), set, "service");
+    let signer = SignerV4a::new(
+        Credentials::new("AKIDEXAMPLE", SECRET, None),
+        set,
+        "service",
+    );
     let headers: Vec<(&str, &str)> = req
         .headers
         .iter()
@@ -113,8 +120,14 @@ fn changes(sent: &Req) -> Vec<(String, Req)> {
         f(&mut r);
         out.push((what.to_string(), r));
     };
-    push("method", &|r| r.method = if r.method == "GET" { "PUT".into() } else { "GET".into() });
-    push("path", &|r| r.path.push_str("x"));
+    push("method", &|r| {
+        r.method = if r.method == "GET" {
+            "PUT".into()
+        } else {
+            "GET".into()
+        }
+    });
+    push("path", &|r| r.path.push('x'));
     push("query", &|r| r.query = format!("zz=1&{}", r.query));
     push("body", &|r| r.body.push(0));
     for i in 0..sent.headers.len() {
@@ -245,7 +258,10 @@ fn malformed_signatures_region_sets_and_keys_have_their_codes() {
     let err = v
         .verify_raw_at(&raw, Payload::Empty, UNIX_EPOCH + Duration::from_secs(unix))
         .unwrap_err();
-    assert_eq!((err.code(), err.http_status()), ("InvalidClientTokenId", 403));
+    assert_eq!(
+        (err.code(), err.http_status()),
+        ("InvalidClientTokenId", 403)
+    );
     // And a public-key-only record never verifies SigV4.
     let v4 = sigv4x::Signer::new(
         Credentials::new("AKIDEXAMPLE", "", None),
@@ -262,7 +278,11 @@ fn malformed_signatures_region_sets_and_keys_have_their_codes() {
     )
     .unwrap();
     let err = v
-        .verify_at(&request, Payload::Empty, UNIX_EPOCH + Duration::from_secs(unix))
+        .verify_at(
+            &request,
+            Payload::Empty,
+            UNIX_EPOCH + Duration::from_secs(unix),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "InvalidClientTokenId");
 }

@@ -230,9 +230,14 @@ fn every_hostile_vector_gets_its_expected_answer() {
                 let message = e.to_string();
                 let code_ok = expect["code"].as_str() == Some(e.code());
                 let status_ok = expect["status"].as_u64() == Some(u64::from(e.http_status()));
-                let message_ok = expect["message"]
-                    .as_str()
-                    .is_none_or(|m| message.contains(m));
+                // With SigV4a compiled in (feature `sigv4a`), a SigV4 credential under the SigV4a
+                // algorithm is refused as a malformed SigV4a credential: the same code and
+                // status, another message.
+                let v4a_build = cfg!(feature = "sigv4a") && name == "sigv4a-algorithm";
+                let message_ok = v4a_build
+                    || expect["message"]
+                        .as_str()
+                        .is_none_or(|m| message.contains(m));
                 if code_ok && status_ok && message_ok {
                     Ok(())
                 } else {

@@ -98,7 +98,14 @@ struct Entry {
 /// key cached first is dropped.
 pub struct KeyCacheV4a {
     capacity: usize,
-    state: Mutex<(HashMap<Box<str>, Entry>, VecDeque<Box<str>>)>,
+    state: Mutex<Slots>,
+}
+
+/// The cached keys, and their access key ids in the order they were cached (for eviction).
+#[derive(Default)]
+struct Slots {
+    map: HashMap<Box<str>, Entry>,
+    order: VecDeque<Box<str>>,
 }
 
 impl KeyCacheV4a {
@@ -106,7 +113,7 @@ impl KeyCacheV4a {
     pub fn new(capacity: usize) -> Self {
         KeyCacheV4a {
             capacity: capacity.max(1),
-            state: Mutex::new((HashMap::new(), VecDeque::new())),
+            state: Mutex::new(Slots::default()),
         }
     }
 
@@ -114,7 +121,7 @@ impl KeyCacheV4a {
     pub fn get(&self, access_key_id: &str, secret_access_key: &str) -> Arc<SigningKeyV4a> {
         if let Ok(state) = self.state.lock() {
             // The secrets compared are the store's own, never attacker input.
-            if let Some(e) = state.0.get(access_key_id) {
+            if let Some(e) = state.map.get(access_key_id) {
                 if **e.secret == *secret_access_key {
                     return e.key.clone();
                 }
@@ -123,7 +130,7 @@ impl KeyCacheV4a {
         // Derived outside the lock: a scalar multiplication should not block other lookups.
         let key = Arc::new(SigningKeyV4a::derive(access_key_id, secret_access_key));
         if let Ok(mut state) = self.state.lock() {
-            let (map, order) = &mut *state;
+            let Slots { map, order } = &mut *state;
             if !map.contains_key(access_key_id) {
                 while map.len() >= self.capacity {
                     let Some(oldest) = order.pop_front() else {
@@ -144,7 +151,7 @@ impl KeyCacheV4a {
 
     /// How many keys are cached now.
     pub fn len(&self) -> usize {
-        self.state.lock().map(|s| s.0.len()).unwrap_or(0)
+        self.state.lock().map(|s| s.map.len()).unwrap_or(0)
     }
 
     /// True when no key is cached.

@@ -141,7 +141,9 @@ fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 #[cfg(test)]
@@ -194,6 +196,7 @@ mod tests {
     fn matching_is_linear_on_hostile_patterns() {
         let pattern = "*a".repeat(500);
         let set = RegionSet::parse(&pattern).unwrap();
-        assert!(!set.contains(&"a".repeat(999)));
+        assert!(!set.contains(&format!("{}b", "a".repeat(999))));
+        assert!(set.contains(&"a".repeat(999)));
     }
 }

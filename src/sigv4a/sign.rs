@@ -402,9 +402,15 @@ impl SignerV4a {
         prefix.push(b"?");
         let location = SignatureLocation::Query(expires_in);
         let input = input_of(request);
-        let out = self.run(&input, payload, time, location, None, prefix.as_bytes(), |s| {
-            s.query.unwrap_or_default()
-        })?;
+        let out = self.run(
+            &input,
+            payload,
+            time,
+            location,
+            None,
+            prefix.as_bytes(),
+            |s| s.query.unwrap_or_default(),
+        )?;
         http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
     }
 
@@ -493,7 +499,15 @@ impl SignerV4a {
             string_to_sign: String::new(),
             signature: SignatureV4a::from_der(&[]),
         };
-        self.run(input, payload, time, location, Some(&mut report), b"", |_| ())?;
+        self.run(
+            input,
+            payload,
+            time,
+            location,
+            Some(&mut report),
+            b"",
+            |_| (),
+        )?;
         Ok(report)
     }
 
@@ -546,13 +560,22 @@ impl SignerV4a {
             write_string_to_sign_as(&mut sts, ALGORITHM_V4A, date.as_bytes(), &scope, &creq_hash);
             let digest = sts.finish();
             let scalar = key.signing_key().as_nonzero_scalar();
-            let (ecdsa, _) =
-                ecdsa::hazmat::sign_prehashed_rfc6979::<NistP256, sha2::Sha256>(scalar, &digest, &[]);
+            let (ecdsa, _) = ecdsa::hazmat::sign_prehashed_rfc6979::<NistP256, sha2::Sha256>(
+                scalar,
+                &digest,
+                &[],
+            );
             let signature = SignatureV4a::from_der(ecdsa.to_der().as_bytes());
             if let Some(report) = report {
                 report.canonical_request = c.creq.to_text();
                 let mut text = Vec::with_capacity(160);
-                write_string_to_sign_as(&mut text, ALGORITHM_V4A, date.as_bytes(), &scope, &creq_hash);
+                write_string_to_sign_as(
+                    &mut text,
+                    ALGORITHM_V4A,
+                    date.as_bytes(),
+                    &scope,
+                    &creq_hash,
+                );
                 report.string_to_sign = String::from_utf8_lossy(&text).into_owned();
                 report.signature = signature;
             }

@@ -116,12 +116,15 @@ fn decode_hex<'b>(hex: &str, out: &'b mut [u8; MAX_DER_LEN]) -> Result<&'b [u8],
         reason: "the signature must be 16 to 144 lower-case hex digits",
     };
     let bytes = hex.as_bytes();
-    if bytes.len() % 2 != 0 || bytes.len() < 16 || bytes.len() > 2 * MAX_DER_LEN {
+    if !bytes.len().is_multiple_of(2) || bytes.len() < 16 || bytes.len() > 2 * MAX_DER_LEN {
         return Err(malformed);
     }
     let digit = |b: u8| hex_value(b).filter(|_| !b.is_ascii_uppercase());
     for (dst, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        match (pair.first().copied().and_then(digit), pair.get(1).copied().and_then(digit)) {
+        match (
+            pair.first().copied().and_then(digit),
+            pair.get(1).copied().and_then(digit),
+        ) {
             (Some(h), Some(l)) => *dst = h << 4 | l,
             _ => return Err(malformed),
         }
