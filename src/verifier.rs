@@ -88,6 +88,13 @@ impl<'a> KeyRecord<'a> {
         &self.secret_access_key
     }
 
+    fn has_sigv4a_public_key(&self) -> bool {
+        #[cfg(feature = "sigv4a")]
+        return self.public_key.is_some();
+        #[cfg(not(feature = "sigv4a"))]
+        false
+    }
+
     #[cfg(feature = "sigv4a")]
     pub(crate) fn sigv4a_public_key(&self) -> Option<&[u8]> {
         self.public_key.as_deref()
@@ -794,8 +801,12 @@ impl<S: SecretStore> Verifier<S> {
             .store
             .lookup(credential.access_key_id)
             .ok_or(VerifyError::UnknownAccessKey)?;
-        // A record with a SigV4a public key alone has no secret to sign SigV4 with.
-        if scheme == Scheme::V4 && record.secret_access_key.is_empty() {
+        // An empty secret is no secret: anyone can sign with it, by HMAC or by the SigV4a key
+        // it derives. Only a record that carries a SigV4a public key may have none, and then
+        // only for SigV4a.
+        if record.secret_access_key.is_empty()
+            && (scheme == Scheme::V4 || !record.has_sigv4a_public_key())
+        {
             return Err(VerifyError::UnknownAccessKey);
         }
         let signed_at = request_time.to_system_time();

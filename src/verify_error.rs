@@ -284,6 +284,10 @@ impl fmt::Display for VerifyError {
                  Authorization header should be specified",
             ),
             IncompleteSignature { reason } => f.write_str(reason),
+            UnsupportedAlgorithm if cfg!(feature = "sigv4a") => f.write_str(
+                "Unsupported signing algorithm; only AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256 \
+                 are accepted",
+            ),
             UnsupportedAlgorithm => f.write_str(
                 "Unsupported signing algorithm; only AWS4-HMAC-SHA256 is accepted",
             ),

@@ -286,3 +286,37 @@ fn malformed_signatures_region_sets_and_keys_have_their_codes() {
         .unwrap_err();
     assert_eq!(err.code(), "InvalidClientTokenId");
 }
+
+/// An empty secret is no secret: anyone can derive its SigV4a key. A store entry holding one
+/// (a configuration value that expanded to nothing, say) is refused for SigV4a as for SigV4.
+#[test]
+fn an_empty_secret_in_the_store_signs_nothing() {
+    let store = HashMap::from([(
+        "AKIDEXAMPLE".to_string(),
+        StoredKey::new("").with_principal("arn:aws:iam::111122223333:role/r"),
+    )]);
+    let v = Verifier::new(store).region("us-east-1").service("service");
+    let headers = [("host", "example.amazonaws.com")];
+    let raw = RawRequest {
+        method: "GET",
+        path: "/p",
+        query: "",
+        headers: &headers,
+    };
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let out = SignerV4a::new(Credentials::new("AKIDEXAMPLE", "", None), "*", "service")
+        .sign_raw_at(&raw, Payload::Empty, now)
+        .unwrap();
+    let mut signed: Vec<(String, String)> = vec![("host".into(), "example.amazonaws.com".into())];
+    signed.extend(out.headers().map(|(n, v)| (n.to_string(), v.to_string())));
+    let signed: Vec<(&str, &str)> = signed
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let raw = RawRequest {
+        headers: &signed,
+        ..raw
+    };
+    let err = v.verify_raw_at(&raw, Payload::Empty, now).unwrap_err();
+    assert_eq!(err.code(), "InvalidClientTokenId", "{err:?}");
+}

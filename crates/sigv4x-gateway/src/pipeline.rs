@@ -144,6 +144,11 @@ impl Pipeline {
                 GatewayError::invalid(format!("{what}: {:?} is not an ARN", p.arn))
             })?;
             known_account(arn.account, &what)?;
+            if p.secret_access_key.is_empty() {
+                return Err(GatewayError::invalid(format!(
+                    "{what}: the secret access key is empty (anyone could sign with it)"
+                )));
+            }
             let identity_of_caller = caller_of(p, &what)?;
             let caller = identity_of_caller.arn().to_owned();
             let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(&caller);

@@ -84,6 +84,11 @@ fn configuration_mistakes_are_named() {
     let err = start_err(no_policy).to_string();
     assert!(err.contains("needs a resource policy"), "{err}");
 
+    let mut empty_secret = ok();
+    empty_secret.principals[0].secret_access_key = String::new();
+    let err = start_err(empty_secret).to_string();
+    assert!(err.contains("secret access key is empty"), "{err}");
+
     // IAM refuses a resource policy statement without a principal: so does the gateway.
     let mut no_principal = ok();
     no_principal.apis[0].resource_policy = Some(PolicySource::json(
