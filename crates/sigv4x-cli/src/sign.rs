@@ -69,6 +69,20 @@ pub async fn scope(
     service: Option<&str>,
     profile: Option<&str>,
 ) -> Result<(String, String, Option<Inferred>), CliError> {
+    for (flag, value) in [("--region", region), ("--service", service)] {
+        if let Some(v) = value {
+            let ok = !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"/,=\"\\".contains(&b));
+            if !ok {
+                return Err(CliError::usage(format!(
+                    "{flag} `{v}` cannot be part of a credential scope (printable ASCII without \
+                     '/', ',', '=', '\"', '\\' or spaces)"
+                )));
+            }
+        }
+    }
     let inferred = infer(host);
     let service = match (service, &inferred) {
         (Some(s), _) => s.to_owned(),

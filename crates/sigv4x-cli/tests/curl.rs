@@ -31,7 +31,10 @@ fn denied_call_prints_the_refusal_and_exits_0_like_curl() {
     let out = run.out();
     assert!(out.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{out}");
     assert!(out.contains("AccessDeniedException"), "{out}");
-    assert!(out.contains("is not authorized to perform: execute-api:Invoke"), "{out}");
+    assert!(
+        out.contains("is not authorized to perform: execute-api:Invoke"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -75,7 +78,13 @@ fn body_from_a_file_is_signed_and_sent() {
     let body = b"{\"orderId\":\"42\",\n\"items\":[1,2]}\n";
     let file = write_file(sigv4x.home(), "order.json", body);
     let run = sigv4x
-        .args(["curl", "-i", "-H", "Content-Type: application/json", "--data-binary"])
+        .args([
+            "curl",
+            "-i",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+        ])
         .args([format!("@{}", file.display())])
         .args(SCOPE)
         .arg_url(address, "/prod/orders")
@@ -170,7 +179,12 @@ fn dry_run_prints_the_signed_request_which_the_gateway_accepts() {
     assert!(out.contains("Authorization: AWS4-HMAC-SHA256 Credential=ASIAORDERSLAMBDA0001/"));
     assert!(out.ends_with("\r\n\r\na=1&b=2"), "{out}");
     let response = send_raw(address, &run.stdout);
-    assert_eq!(status_of(&response), 201, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(
+        status_of(&response),
+        201,
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
 }
 
 #[test]

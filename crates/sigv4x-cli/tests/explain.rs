@@ -25,7 +25,12 @@ fn tampered(
     let signed = run.stdout.clone();
     let sent = tamper(&String::from_utf8(signed.clone()).unwrap());
     let answer = send_raw(address, sent.as_bytes());
-    assert_eq!(status_of(&answer), 403, "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(
+        status_of(&answer),
+        403,
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     (signed, answer)
 }
 
@@ -159,7 +164,10 @@ fn a_changed_body_and_an_unchanged_request() {
     });
     let out = explain_with_file(&answer, &signed).out();
     assert!(out.contains("First difference: payload hash\n"), "{out}");
-    assert!(out.contains("Likely cause: the body changed after signing"), "{out}");
+    assert!(
+        out.contains("Likely cause: the body changed after signing"),
+        "{out}"
+    );
 
     // A wrong secret: every text agrees.
     let run = Sigv4x::new()
@@ -198,7 +206,9 @@ fn answers_without_texts() {
         ),
     ];
     for (answer, expected) in cases {
-        let run = Sigv4x::new().args(["explain"]).run_with_stdin(answer.as_bytes());
+        let run = Sigv4x::new()
+            .args(["explain"])
+            .run_with_stdin(answer.as_bytes());
         run.assert_code(0);
         assert!(run.out().contains(expected), "{answer}\n{}", run.out());
     }

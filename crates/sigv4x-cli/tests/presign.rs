@@ -20,7 +20,12 @@ fn presigned_urls_are_accepted() {
     assert!(url.contains("&X-Amz-Expires=60&"), "{url}");
     assert!(url.contains("&X-Amz-Security-Token="), "{url}");
     let response = get_url(address, &url);
-    assert_eq!(status_of(&response), 200, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(
+        status_of(&response),
+        200,
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
     assert!(String::from_utf8_lossy(&response).ends_with(r#"{"id":"7","status":"shipped"}"#));
 }
 
@@ -39,14 +44,24 @@ fn expired_urls_are_refused_and_explained() {
     assert_eq!(status_of(&response), 403);
     let run = Sigv4x::new().args(["explain"]).run_with_stdin(&response);
     run.assert_code(0);
-    assert!(run.out().contains("presigned URL has expired"), "{}", run.out());
+    assert!(
+        run.out().contains("presigned URL has expired"),
+        "{}",
+        run.out()
+    );
 }
 
 #[test]
 fn bad_expiry_and_method() {
     for (args, needle) in [
-        (vec!["--expires", "0"], "--expires must be 1 to 604800 seconds"),
-        (vec!["--expires", "604801"], "--expires must be 1 to 604800 seconds"),
+        (
+            vec!["--expires", "0"],
+            "--expires must be 1 to 604800 seconds",
+        ),
+        (
+            vec!["--expires", "604801"],
+            "--expires must be 1 to 604800 seconds",
+        ),
         (vec!["-X", "G T"], "is not an HTTP token"),
     ] {
         let run = Sigv4x::new()

@@ -35,7 +35,10 @@ pub const REPORTING: Key = Key {
 
 /// The reference gateway on free ports, auditing to memory.
 pub fn gateway() -> (BlockingGateway, SocketAddr) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sigv4x-gateway/examples/gateway.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sigv4x-gateway/examples/gateway.toml"
+    );
     let config = GatewayConfig::load(path)
         .unwrap()
         .with_ephemeral_ports()
@@ -149,7 +152,12 @@ impl Run {
             self.stderr
         );
         if code != 0 {
-            assert_eq!(self.stderr.lines().count(), 1, "one line: {:?}", self.stderr);
+            assert_eq!(
+                self.stderr.lines().count(),
+                1,
+                "one line: {:?}",
+                self.stderr
+            );
             assert!(self.stderr.starts_with("sigv4x: "), "{:?}", self.stderr);
         }
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
