@@ -405,29 +405,15 @@ where
     if declared_length(headers).is_some_and(|n| n > limits.max_body as u64) {
         return Err(body_refusal(Refusal::too_large(limits.max_body)));
     }
-    let mut held = Held::new(&limits.budget, key);
-    let mut buffer = BytesMut::new();
-    let collect = async {
-        let mut body = std::pin::pin!(body);
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|_| body_refusal(Refusal::unreadable_body()))?;
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            let data: &[u8] = bytes::Buf::chunk(&data);
-            if buffer.len() + data.len() > limits.max_body {
-                return Err(body_refusal(Refusal::too_large(limits.max_body)));
-            }
-            held.take(data.len())?;
-            buffer.extend_from_slice(data);
+    let max = limits.max_body;
+    collect(body, limits, key, |data, out| {
+        if out.len() + data.len() > max {
+            return Err(body_refusal(Refusal::too_large(max)));
         }
+        out.extend_from_slice(data);
         Ok(())
-    };
-    within(limits.read_timeout, collect).await?;
-    Ok(HeldBody {
-        bytes: buffer.freeze(),
-        _held: Some(held),
     })
+    .await
 }
 
 /// Reads an aws-chunked body through its decoder, keeping only the verified data.
@@ -441,34 +427,54 @@ where
     B: Body,
     B::Error: Into<BoxError>,
 {
+    let max = limits.max_body;
+    let body = collect(body, limits, key, |data, out| {
+        let mut over = false;
+        decoder
+            .feed(data, |verified| {
+                over |= out.len() + verified.len() > max;
+                if !over {
+                    out.extend_from_slice(verified);
+                }
+            })
+            .map_err(|e| chunk_refusal(&e))?;
+        if over {
+            return Err(body_refusal(Refusal::too_large(max)));
+        }
+        Ok(())
+    })
+    .await?;
+    decoder.finish().map_err(|e| chunk_refusal(&e))?;
+    Ok(body)
+}
+
+/// Reads `body` frame by frame within the read timeout, `absorb` turning each piece into the
+/// bytes kept (as sent, or decoded); the kept bytes hold their share of the budget.
+async fn collect<B>(
+    body: B,
+    limits: &BodyLimits,
+    key: Option<String>,
+    mut absorb: impl FnMut(&[u8], &mut BytesMut) -> Result<(), Refused>,
+) -> Result<HeldBody, Refused>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
     let mut held = Held::new(&limits.budget, key);
     let mut out = BytesMut::new();
-    let collect = async {
+    let work = async {
         let mut body = std::pin::pin!(body);
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|_| body_refusal(Refusal::unreadable_body()))?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            let mut over = false;
-            decoder
-                .feed(bytes::Buf::chunk(&data), |verified| {
-                    if out.len() + verified.len() > limits.max_body {
-                        over = true;
-                    } else if !over {
-                        out.extend_from_slice(verified);
-                    }
-                })
-                .map_err(|e| chunk_refusal(&e))?;
-            if over {
-                return Err(body_refusal(Refusal::too_large(limits.max_body)));
-            }
+            absorb(bytes::Buf::chunk(&data), &mut out)?;
             held.take(out.len().saturating_sub(held.bytes()))?;
         }
-        decoder.finish().map_err(|e| chunk_refusal(&e))?;
         Ok(())
     };
-    within(limits.read_timeout, collect).await?;
+    within(limits.read_timeout, work).await?;
     Ok(HeldBody {
         bytes: out.freeze(),
         _held: Some(held),
