@@ -198,6 +198,19 @@ pub(crate) fn write_encoded<S: Sink + ?Sized>(sink: &mut S, raw: &[u8], enc: Enc
     }
 }
 
+/// `raw` as a decoding server reads it: the bytes the tokenizer sees under `enc`, escapes
+/// decoded (for checks of what a path stands for, not for canonicalization).
+pub(crate) fn decoded(raw: &[u8], enc: Encoding) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    for token in tokens(raw, enc) {
+        match token {
+            Token::Run(run) => out.extend_from_slice(run),
+            Token::Byte(b) | Token::Escape(b) => out.push(b),
+        }
+    }
+    out
+}
+
 /// The canonical encoding of `raw`, byte by byte (for comparisons).
 pub(crate) fn encoded_bytes(raw: &[u8], enc: Encoding) -> impl Iterator<Item = u8> + '_ {
     tokens(raw, enc).flat_map(|token| {

@@ -1,6 +1,6 @@
 //! The canonical URI: optional removal of dot segments and empty segments, then encoding.
 
-use super::encode::{hex_value, write_encoded, Encoding, STRICT};
+use super::encode::{decoded, hex_value, write_encoded, Encoding, STRICT};
 use super::Sink;
 use crate::stack::StackVec;
 
@@ -108,7 +108,7 @@ pub(crate) fn check_normal(path: &[u8]) -> Result<(), &'static str> {
         }
     }
     // Overlong and other invalid UTF-8 (`%C0%AE` for '.') is read as '.' by some decoders.
-    if non_ascii && std::str::from_utf8(&percent_decoded(path)).is_err() {
+    if non_ascii && std::str::from_utf8(&decoded(path, Encoding::PATH_SINGLE)).is_err() {
         return Err("the path does not decode to UTF-8");
     }
     Ok(())
@@ -116,28 +116,6 @@ pub(crate) fn check_normal(path: &[u8]) -> Result<(), &'static str> {
 
 fn is_escape(pair: Option<&[u8]>) -> bool {
     matches!(pair, Some([hi, lo]) if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit())
-}
-
-/// The path with its `%XX` escapes decoded (only called for paths already checked).
-fn percent_decoded(path: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len());
-    let mut i = 0;
-    while let Some(&b) = path.get(i) {
-        let escaped = (b == b'%')
-            .then(|| Some((hex_value(*path.get(i + 1)?)?, hex_value(*path.get(i + 2)?)?)))
-            .flatten();
-        match escaped {
-            Some((hi, lo)) => {
-                out.push((hi << 4) | lo);
-                i += 3;
-            }
-            None => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// One `%XX` escape in normal form: upper-case hex, standing for a byte that has to be escaped
