@@ -209,13 +209,35 @@ pub enum VerifiedPayload {
     /// The body's SHA-256 was checked (the caller gave the body or its hash).
     Checked,
     /// The request declared this SHA-256 (lower-case hex) and the caller did not give the body:
-    /// the caller must check the body against it.
+    /// the caller must check the body against it ([`VerifiedPayload::matches_body`]).
     Declared([u8; 64]),
     /// `UNSIGNED-PAYLOAD`: the body is not covered.
     Unsigned,
     /// An aws-chunked body (`STREAMING-…`): each chunk must be verified as it arrives, chained
     /// from [`Verified::signature`].
     Streaming(&'static str),
+}
+
+impl VerifiedPayload {
+    /// For [`VerifiedPayload::Declared`], whether `body` is the body the signature covers: its
+    /// SHA-256 equals the declared one (compared in constant time). Always false for the other
+    /// kinds, which have no hash to compare with.
+    ///
+    /// ```
+    /// # use sigv4x::VerifiedPayload;
+    /// let empty = *b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    /// assert!(VerifiedPayload::Declared(empty).matches_body(b""));
+    /// assert!(!VerifiedPayload::Declared(empty).matches_body(b"x"));
+    /// ```
+    pub fn matches_body(&self, body: &[u8]) -> bool {
+        let VerifiedPayload::Declared(declared) = self else {
+            return false;
+        };
+        let Some(actual) = Payload::Bytes(body).hash() else {
+            return false;
+        };
+        bool::from(actual.as_bytes().ct_eq(declared.as_slice()))
+    }
 }
 
 /// Proof that a request carried a valid signature. Only the verifier builds it.

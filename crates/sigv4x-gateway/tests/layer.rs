@@ -408,3 +408,33 @@ async fn sigv4a_requests_pass_when_their_region_set_includes_the_region() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_declared_payload_hash_is_checked_against_the_body() {
+    let mut settings = sigv4x::SigningSettings::default();
+    settings.content_sha256_header = true;
+    let signer = Signer::new(
+        Credentials::new("AKIDEXAMPLE", "secret", None),
+        "us-east-1",
+        "execute-api",
+    )
+    .with_settings(settings);
+    let body = b"{\"a\":1}";
+    let mut request = Request::post("https://api.example.com/prod/orders")
+        .body(())
+        .unwrap();
+    signer
+        .sign_at(&mut request, Payload::Bytes(body), now())
+        .unwrap();
+    assert!(request.headers().contains_key("x-amz-content-sha256"));
+    let (parts, ()) = request.into_parts();
+    let (mut svc, calls) = service(1024);
+    let same = Request::from_parts(parts.clone(), Full::new(Bytes::from_static(body)));
+    let (status, _, echoed) = read(svc.call(same).await.unwrap()).await;
+    assert_eq!((status, echoed), (200, Bytes::from_static(body)));
+    let other = Request::from_parts(parts, Full::new(Bytes::from_static(b"{\"a\":2}")));
+    let (status, headers, _) = read(svc.call(other).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(headers["x-amzn-errortype"], "BadRequestException");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
