@@ -71,10 +71,9 @@ struct Api {
 }
 
 struct Principal {
-    /// The caller as API Gateway reports it: the STS session ARN for a role session.
-    caller: String,
-    /// The same caller as policies see it: `aws:PrincipalArn` (the role's, path kept),
-    /// `aws:userid`, `aws:username`, account and type.
+    /// The caller: its ARN is the one API Gateway reports (the STS session ARN for a role
+    /// session); policies see its `aws:PrincipalArn` (the role's, path kept), `aws:userid`,
+    /// `aws:username`, account and type.
     identity: sigv4x_policy::Caller,
     tags: Vec<(String, String)>,
 }
@@ -149,9 +148,8 @@ impl Pipeline {
                     "{what}: the secret access key is empty (anyone could sign with it)"
                 )));
             }
-            let identity_of_caller = caller_of(p, &what)?;
-            let caller = identity_of_caller.arn().to_owned();
-            let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(&caller);
+            let caller = caller_of(p, &what)?;
+            let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(caller.arn());
             if let Some(token) = &p.session_token {
                 key = key.with_session_token(token.clone());
             }
@@ -166,8 +164,7 @@ impl Pipeline {
             by_access_key.insert(p.access_key_id.clone(), principals.len());
             identity.push(policies);
             principals.push(Principal {
-                identity: identity_of_caller,
-                caller,
+                identity: caller,
                 tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             });
         }
@@ -454,7 +451,7 @@ impl Pipeline {
                         let index = self.by_access_key.get(verified.access_key_id()).copied();
                         let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
                         if let Some((_, p)) = principal {
-                            trace.record.principal = Some(p.caller.clone());
+                            trace.record.principal = Some(p.identity.arn().to_owned());
                         }
                         trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
                         (principal, body, Some(verified))
