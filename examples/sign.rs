@@ -53,10 +53,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== presigned URL (15 minutes)\n{url}\n");
 
     // The other side: the API's verifier.
-    let mut key = StoredKey::new(credentials.secret_access_key())
+    let mut key = StoredKey::new(credentials.secret_access_key().to_owned())
         .with_principal("arn:aws:iam::111122223333:role/orders-lambda-role");
     if let Some(token) = credentials.session_token() {
-        key = key.with_session_token(token);
+        key = key.with_session_token(token.to_owned());
     }
     let store = HashMap::from([(credentials.access_key_id().to_string(), key)]);
     let verifier = Verifier::new(store)

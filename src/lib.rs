@@ -21,7 +21,7 @@ mod sigv4a;
 mod stack;
 mod stamp;
 mod string_to_sign;
-mod verifier;
+mod verify;
 mod verify_error;
 
 pub use auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
@@ -52,5 +52,9 @@ pub use sigv4a::{
     ALGORITHM_V4A,
 };
 pub use string_to_sign::ALGORITHM;
-pub use verifier::{KeyRecord, SecretStore, StoredKey, Verified, VerifiedPayload, Verifier};
+pub use verify::{
+    AsyncSecretStore, BoxedLookup, CachedStore, DynSecretStore, KeyQuery, KeyRecord, LookupResult,
+    PendingVerification, SecretStore, SessionTokenRule, StoreCause, StoreError, StoredKey,
+    SyncStore, Verified, VerifiedPayload, Verifier,
+};
 pub use verify_error::{Mismatch, VerifyError};

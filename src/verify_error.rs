@@ -43,6 +43,19 @@ pub enum VerifyError {
     UnknownAccessKey,
     /// The session token is missing, unexpected, or not the one the secret store requires.
     InvalidSessionToken,
+    /// The key's temporary credentials expired (their [expiry](crate::KeyRecord::with_expiry)
+    /// is not after the verifier's clock).
+    ExpiredToken {
+        /// When the credentials expired.
+        expired_at: SystemTime,
+        /// The server's clock.
+        now: SystemTime,
+    },
+    /// The secret store could not answer (unreachable, failed, timed out, panicked). Not an
+    /// authentication failure: `500 InternalFailure` or `503 ServiceUnavailable`, and the
+    /// client may retry. The store's own error is the [`source`](std::error::Error::source),
+    /// for logs; `Display` does not show it.
+    Store(crate::StoreError),
     /// `X-Amz-Date` is further from the server's clock than the skew window allows.
     RequestTimeTooSkewed {
         /// When the request says it was signed.
@@ -187,6 +200,9 @@ impl VerifyError {
             }
             SignatureDoesNotMatch(_) => "SignatureDoesNotMatch",
             UnknownAccessKey | InvalidSessionToken => "InvalidClientTokenId",
+            ExpiredToken { .. } => "ExpiredToken",
+            Store(e) if e.is_internal() => "InternalFailure",
+            Store(_) => "ServiceUnavailable",
             RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
             Expired { .. } => "RequestExpired",
             HeaderNotSigned { .. } => "AccessDenied",
@@ -209,7 +225,8 @@ impl VerifyError {
     }
 
     /// The HTTP status AWS answers with: 403 for authentication failures, 400 for malformed
-    /// requests and payload errors, 503 when the replay guard is full.
+    /// requests and payload errors, 503 when the replay guard is full or the secret store
+    /// cannot answer, 500 when the store failed.
     pub fn http_status(&self) -> u16 {
         use VerifyError::*;
         match self {
@@ -222,6 +239,8 @@ impl VerifyError {
             | PathNotNormalized { .. }
             | MalformedRequest { .. } => 400,
             ReplayGuardFull => 503,
+            Store(e) if e.is_internal() => 500,
+            Store(_) => 503,
             _ => 403,
         }
     }
@@ -253,6 +272,9 @@ impl VerifyError {
             | PathNotNormalized { .. }
             | MalformedRequest { .. } => "BadRequestException",
             ReplayGuardFull => "ServiceUnavailableException",
+            ExpiredToken { .. } => "ExpiredTokenException",
+            Store(e) if e.is_internal() => "InternalServerErrorException",
+            Store(_) => "ServiceUnavailableException",
             _ => "InvalidSignatureException",
         }
     }
@@ -310,6 +332,16 @@ impl fmt::Display for VerifyError {
             UnknownAccessKey | InvalidSessionToken => {
                 f.write_str("The security token included in the request is invalid.")
             }
+            ExpiredToken { .. } => {
+                f.write_str("The security token included in the request is expired")
+            }
+            Store(e) if e.is_internal() => f.write_str(
+                "The request processing has failed because of an unknown error, exception or \
+                 failure.",
+            ),
+            Store(_) => f.write_str(
+                "The request has failed due to a temporary failure of the server.",
+            ),
             RequestTimeTooSkewed {
                 request_time,
                 now,
@@ -411,4 +443,11 @@ impl fmt::Debug for VerifyError {
     }
 }
 
-impl std::error::Error for VerifyError {}
+impl std::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VerifyError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -204,9 +204,9 @@ proptest! {
     #[test]
     fn aws_sigv4_signed_requests_verify_with_sigv4x(case in case()) {
         let (request, _) = case.sign_with_aws();
-        let mut key = StoredKey::new(case.secret.as_str());
+        let mut key = StoredKey::new(case.secret.clone());
         if let Some(t) = &case.token {
-            key = key.with_session_token(t.as_str());
+            key = key.with_session_token(t.clone());
         }
         let store = HashMap::from([("AKIDEXAMPLE".to_string(), key)]);
         let verifier = Verifier::new(store)

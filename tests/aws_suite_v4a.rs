@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use sigv4x::{
-    AmzDate, Credentials, KeyRecord, Payload, RawRequest, SecretStore, SignatureLocation,
-    SignerV4a, SigningKeyV4a, SigningSettings, Verifier,
+    AmzDate, Credentials, KeyQuery, KeyRecord, LookupResult, Payload, RawRequest, SecretStore,
+    SignatureLocation, SignerV4a, SigningKeyV4a, SigningSettings, Verifier,
 };
 
 const SUITE: &str = concat!(
@@ -175,18 +175,18 @@ struct Store {
 }
 
 impl SecretStore for Store {
-    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
-        if access_key_id != self.access_key_id {
-            return None;
+    fn lookup(&self, query: &KeyQuery<'_>) -> LookupResult<'_> {
+        if query.access_key_id() != self.access_key_id {
+            return Ok(None);
         }
         let record = match &self.secret {
             Some(secret) => KeyRecord::new(secret.as_str()),
             None => KeyRecord::from_sigv4a_public_key(Cow::Borrowed(self.public_key.as_slice())),
         };
-        Some(match &self.token {
+        Ok(Some(match &self.token {
             Some(t) => record.with_session_token(t.as_str()),
             None => record,
-        })
+        }))
     }
 }
 

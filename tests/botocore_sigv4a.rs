@@ -130,9 +130,9 @@ impl Case {
     }
 
     fn verifier(&self) -> Verifier<HashMap<String, StoredKey>> {
-        let mut key = StoredKey::new(self.secret.as_str());
+        let mut key = StoredKey::new(self.secret.clone());
         if let Some(t) = &self.token {
-            key = key.with_session_token(t.as_str());
+            key = key.with_session_token(t.clone());
         }
         let v = Verifier::new(HashMap::from([(AKID.to_string(), key)]))
             .region("us-east-1")

@@ -239,8 +239,10 @@ fn malformed_signatures_region_sets_and_keys_have_their_codes() {
     // A store holding a public key that is not a point: the key is refused, not the server.
     struct BadKey;
     impl sigv4x::SecretStore for BadKey {
-        fn lookup(&self, _: &str) -> Option<sigv4x::KeyRecord<'_>> {
-            Some(sigv4x::KeyRecord::from_sigv4a_public_key(&[4u8; 65][..]))
+        fn lookup(&self, _: &sigv4x::KeyQuery<'_>) -> sigv4x::LookupResult<'_> {
+            Ok(Some(sigv4x::KeyRecord::from_sigv4a_public_key(
+                &[4u8; 65][..],
+            )))
         }
     }
     let v = Verifier::new(BadKey).region("us-east-1").service("service");

@@ -184,7 +184,7 @@ fn verifier(case: &Value) -> Verifier<HashMap<String, StoredKey>> {
     let v = &case["verify"];
     let mut key = StoredKey::new(SECRET);
     if let Some(token) = v["store_token"].as_str() {
-        key = key.with_session_token(token);
+        key = key.with_session_token(token.to_owned());
     }
     let settings = if v["s3"].as_bool().unwrap_or(false) {
         SigningSettings::s3()

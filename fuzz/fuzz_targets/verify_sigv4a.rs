@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use sigv4x::{KeyRecord, Payload, RawRequest, SecretStore, SigningKeyV4a, Verifier};
+use sigv4x::{KeyQuery, KeyRecord, LookupResult, Payload, RawRequest, SecretStore, SigningKeyV4a, Verifier};
 
 struct Store {
     public_key: Box<[u8]>,
@@ -17,14 +17,14 @@ struct Store {
 }
 
 impl SecretStore for Store {
-    fn lookup(&self, access_key_id: &str) -> Option<KeyRecord<'_>> {
-        (access_key_id == "AKIDEXAMPLE").then(|| {
+    fn lookup(&self, query: &KeyQuery<'_>) -> LookupResult<'_> {
+        Ok((query.access_key_id() == "AKIDEXAMPLE").then(|| {
             if self.by_public_key {
                 KeyRecord::from_sigv4a_public_key(&*self.public_key)
             } else {
                 KeyRecord::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
             }
-        })
+        }))
     }
 }
 

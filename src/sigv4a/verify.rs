@@ -148,7 +148,7 @@ pub(crate) fn check(
         Some(sec1) => PublicKey::Sec1(sec1),
         None => PublicKey::Secret {
             access_key_id,
-            secret_access_key: record.secret(),
+            secret_access_key: record.secret_access_key(),
         },
     };
     let ok = check_signature(keys, public_key, amz_date, scope, creq_hash, signature)?;

@@ -81,12 +81,12 @@ impl FakeSts {
             .lock()
             .unwrap()
             .keys
-            .insert(id.into(), StoredKey::new(secret));
+            .insert(id.into(), StoredKey::new(secret.to_owned()));
     }
 
     /// A temporary key that may call AssumeRole when it sends `token`.
     pub fn allow_temporary_key(&self, id: &str, secret: &str, token: &str) {
-        let key = StoredKey::new(secret).with_session_token(token);
+        let key = StoredKey::new(secret.to_owned()).with_session_token(token.to_owned());
         self.state.lock().unwrap().keys.insert(id.into(), key);
     }
 
