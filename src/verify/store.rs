@@ -486,23 +486,26 @@ impl SecretStore for HashMap<String, String> {
     }
 }
 
-impl SecretStore for HashMap<String, StoredKey> {
+// For every lifetime, not just `'static`: inside `async` code lifetimes are erased, and an
+// impl for `StoredKey` alone would not be found there.
+impl<'k> SecretStore for HashMap<String, KeyRecord<'k>> {
     fn lookup(&self, query: &KeyQuery<'_>) -> LookupResult<'_> {
         Ok(self.get(query.access_key_id()).map(KeyRecord::borrowed))
     }
 }
 
 /// The maps answer at once.
-macro_rules! ready_async {
-    ($($t:ty),*) => {$(
-        impl AsyncSecretStore for $t {
-            fn lookup(&self, query: &KeyQuery<'_>) -> impl Future<Output = LookupResult<'_>> + Send {
-                std::future::ready(SecretStore::lookup(self, query))
-            }
-        }
-    )*};
+impl AsyncSecretStore for HashMap<String, String> {
+    fn lookup(&self, query: &KeyQuery<'_>) -> impl Future<Output = LookupResult<'_>> + Send {
+        std::future::ready(SecretStore::lookup(self, query))
+    }
 }
-ready_async!(HashMap<String, String>, HashMap<String, StoredKey>);
+
+impl<'k> AsyncSecretStore for HashMap<String, KeyRecord<'k>> {
+    fn lookup(&self, query: &KeyQuery<'_>) -> impl Future<Output = LookupResult<'_>> + Send {
+        std::future::ready(SecretStore::lookup(self, query))
+    }
+}
 
 /// References, boxes and `Arc`s of stores are stores.
 macro_rules! forward {

@@ -5,9 +5,10 @@
 //! The order:
 //! 1. A request that declares no body is verified at once, over the empty payload.
 //! 2. Otherwise everything the headers alone can settle is checked before a byte of the body
-//!    is read: the path, the authentication parameters, the key, the time window, the signed
-//!    headers, the session token, and, when `x-amz-content-sha256` declares the payload, the
-//!    signature itself. An unauthenticated client cannot make the server buffer its body.
+//!    is read: the path, the authentication parameters, the key (looked up once, within the
+//!    lookup timeout), the time window, the signed headers, the session token, and, when
+//!    `x-amz-content-sha256` declares the payload, the signature itself. An unauthenticated
+//!    client cannot make the server buffer its body.
 //! 3. The body is read within [`BodyLimits`]: at most `max_body` bytes, within `read_timeout`,
 //!    and inside a byte budget shared by every request in flight.
 //! 4. The body is verified: against the signature (payload undeclared), against the declared
@@ -23,12 +24,12 @@ use http::{HeaderValue, Request};
 use http_body::Body;
 use http_body_util::BodyExt;
 use sigv4x::{
-    ChunkDecoder, ChunkError, DecoderConfig, Payload, SecretStore, Verified, VerifiedPayload,
-    Verifier, VerifyError,
+    AsyncSecretStore, ChunkDecoder, ChunkError, DecoderConfig, KeyRecord, Payload,
+    PendingVerification, StoreError, Verified, VerifiedPayload, Verifier, VerifyError,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::layer::BoxError;
+use crate::layer::{BoxError, DEFAULT_KEY_LOOKUP_TIMEOUT};
 use crate::response::Refusal;
 
 /// How much body a request may make the server hold, and for how long.
@@ -42,6 +43,8 @@ pub(crate) struct BodyLimits {
     pub(crate) budget: Budget,
     /// Whether aws-chunked (`STREAMING-…`) bodies are decoded and handed on, or refused.
     pub(crate) aws_chunked: bool,
+    /// How long the secret store may take to answer.
+    pub(crate) lookup_timeout: Duration,
 }
 
 impl BodyLimits {
@@ -56,6 +59,7 @@ impl BodyLimits {
             read_timeout,
             budget: Budget::new(budget, max_body),
             aws_chunked,
+            lookup_timeout: DEFAULT_KEY_LOOKUP_TIMEOUT,
         }
     }
 }
@@ -150,7 +154,7 @@ fn chunk_refusal(e: &ChunkError) -> Refused {
 /// The request target's rules, checked before routing: the path is in normal form (see
 /// [`Verifier::check_path`]), and an absolute-form target (`GET http://host/path`) names the
 /// same authority as the `Host` header, which is the one the signature covers.
-pub(crate) fn check_target<S: SecretStore>(
+pub(crate) fn check_target<S>(
     verifier: &Verifier<S>,
     head: &Request<()>,
 ) -> Result<(), VerifyError> {
@@ -181,56 +185,120 @@ pub(crate) async fn authenticate<S, B>(
     now: SystemTime,
 ) -> Result<(Verified, HeldBody), Refused>
 where
-    S: SecretStore,
+    S: AsyncSecretStore,
     B: Body,
     B::Error: Into<BoxError>,
 {
+    let pending = verifier.begin_at(head, now)?;
+    let key = find_key(verifier, &pending, head, limits.lookup_timeout).await?;
     if body.size_hint().exact() == Some(0) {
-        let verified = verifier.verify_at(head, Payload::Empty, now)?;
+        let verified = verifier.complete(&pending, &key, Payload::Empty)?;
         return Ok((verified, HeldBody::empty()));
     }
-    match verifier.verify_at(head, Payload::Unsigned, now) {
+    match verifier.complete(&pending, &key, Payload::Unsigned) {
         // The headers are sound; the payload hash is part of the signature.
         Err(VerifyError::PayloadHashUnknown) => {
             // The key is known to the store, but the signature is not checked yet.
-            let key = access_key_of(head);
-            let body = read_for(key, head.headers(), body, limits).await?;
-            let verified = verifier.verify_at(head, Payload::Bytes(&body.bytes), now)?;
+            let key_id = access_key_of(head);
+            let body = read_for(key_id, head.headers(), body, limits).await?;
+            let verified = verifier.complete(&pending, &key, Payload::Bytes(&body.bytes))?;
             Ok((verified, body))
         }
         Err(e) => Err(e.into()),
-        Ok(verified) => match verified.payload() {
-            VerifiedPayload::Declared(_) => {
-                let key = Some(verified.access_key_id().to_owned());
-                let body = read_for(key, head.headers(), body, limits).await?;
-                if !verified.payload().matches_body(&body.bytes) {
-                    return Err(VerifyError::ContentSha256Mismatch.into());
-                }
-                Ok((verified, body))
-            }
-            VerifiedPayload::Streaming(_) if limits.aws_chunked => {
-                let decoder = verifier
-                    .chunk_decoder(head, &verified, DecoderConfig::default())
-                    .map_err(|e| chunk_refusal(&e))?;
-                let key = Some(verified.access_key_id().to_owned());
-                let body = decode(decoder, key, body, limits).await?;
-                describe_decoded(head, body.bytes.len());
-                Ok((verified, body))
-            }
-            VerifiedPayload::Streaming(_) => Err(body_refusal(Refusal::bad_request(
-                "aws-chunked (STREAMING-…) request bodies are not accepted here",
-            ))),
-            // Only by an explicit `allow_unsigned_payload`: the body is not covered.
-            VerifiedPayload::Unsigned => {
-                let key = Some(verified.access_key_id().to_owned());
-                let body = read_for(key, head.headers(), body, limits).await?;
-                Ok((verified, body))
-            }
-            // `Payload::Unsigned` never comes back checked; refuse rather than hand on a body
-            // nobody looked at.
-            _ => Err(body_refusal(Refusal::internal())),
-        },
+        Ok(verified) => {
+            drop(pending);
+            read_verified(verifier, head, verified, body, limits).await
+        }
     }
+}
+
+/// The body of a request whose signature is checked, read (and decoded) as its payload says.
+async fn read_verified<S, B>(
+    verifier: &Verifier<S>,
+    head: &mut Request<()>,
+    verified: Verified,
+    body: B,
+    limits: &BodyLimits,
+) -> Result<(Verified, HeldBody), Refused>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    let key = Some(verified.access_key_id().to_owned());
+    match verified.payload() {
+        VerifiedPayload::Declared(_) => {
+            let body = read_for(key, head.headers(), body, limits).await?;
+            if !verified.payload().matches_body(&body.bytes) {
+                return Err(VerifyError::ContentSha256Mismatch.into());
+            }
+            Ok((verified, body))
+        }
+        VerifiedPayload::Streaming(_) if limits.aws_chunked => {
+            let decoder = verifier
+                .chunk_decoder(head, &verified, DecoderConfig::default())
+                .map_err(|e| chunk_refusal(&e))?;
+            let body = decode(decoder, key, body, limits).await?;
+            describe_decoded(head, body.bytes.len());
+            Ok((verified, body))
+        }
+        VerifiedPayload::Streaming(_) => Err(body_refusal(Refusal::bad_request(
+            "aws-chunked (STREAMING-…) request bodies are not accepted here",
+        ))),
+        // Only by an explicit `allow_unsigned_payload`: the body is not covered.
+        VerifiedPayload::Unsigned => {
+            let body = read_for(key, head.headers(), body, limits).await?;
+            Ok((verified, body))
+        }
+        // `Payload::Unsigned` never comes back checked; refuse rather than hand on a body
+        // nobody looked at.
+        _ => Err(body_refusal(Refusal::internal())),
+    }
+}
+
+/// The key of a pending verification, from the store, within `timeout`. A store that fails,
+/// times out or panics gets the client a 5xx answer (never a 403: its credentials may be
+/// fine) and the server a log line naming the access key id and what went wrong, never a
+/// secret or a token.
+async fn find_key<'s, S: AsyncSecretStore>(
+    verifier: &'s Verifier<S>,
+    pending: &PendingVerification<'_>,
+    head: &Request<()>,
+    timeout: Duration,
+) -> Result<KeyRecord<'s>, VerifyError> {
+    let lookup = catch_panic(verifier.find_key(pending));
+    let failure = match tokio::time::timeout(timeout, lookup).await {
+        Ok(Ok(found)) => match found {
+            Err(VerifyError::Store(e)) => e,
+            other => return other,
+        },
+        Ok(Err(Panicked)) => StoreError::Panicked,
+        Err(_) => StoreError::TimedOut { after: timeout },
+    };
+    let id = access_key_of(head).unwrap_or_default();
+    eprintln!(
+        "sigv4x-gateway: key lookup for access key {:?} failed: {failure}",
+        id
+    );
+    Err(VerifyError::Store(failure))
+}
+
+/// A panic while polling.
+struct Panicked;
+
+/// Runs `work`, turning a panic inside it into [`Panicked`]: a store's bug must not take the
+/// connection (or, with `panic = "abort"` aside, the server) down with it.
+async fn catch_panic<F: std::future::Future>(work: F) -> Result<F::Output, Panicked> {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| {
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx)));
+        match polled {
+            Ok(std::task::Poll::Ready(out)) => std::task::Poll::Ready(Ok(out)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(Err(Panicked)),
+        }
+    })
+    .await
 }
 
 /// After decoding: the headers describe the decoded body.

@@ -496,18 +496,38 @@ fn default_content_type() -> String {
 }
 
 /// A caller: an access key, its secret, and who it is.
+///
+/// The secret comes from exactly one of `secret_access_key` (inline), `secret_access_key_env`
+/// (an environment variable's name) or `secret_access_key_file` (a file, relative to the
+/// configuration file; one trailing line end is dropped), so a configuration can be committed
+/// without its secrets; the session token likewise from at most one of `session_token`,
+/// `session_token_env`, `session_token_file`. A variable that is unset or empty, or a file that
+/// cannot be read or is empty, is a configuration error naming the setting, never its value.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PrincipalConfig {
     /// The access key id.
     pub access_key_id: String,
-    /// Its secret.
+    /// Its secret, inline (empty when given by `secret_access_key_env` or `_file`).
+    #[serde(default)]
     pub secret_access_key: String,
+    /// The environment variable holding the secret.
+    #[serde(default)]
+    pub secret_access_key_env: Option<String>,
+    /// The file holding the secret.
+    #[serde(default)]
+    pub secret_access_key_file: Option<PathBuf>,
     /// The session token requests must carry (temporary credentials, as a Lambda function's
     /// role has).
     #[serde(default)]
     pub session_token: Option<String>,
+    /// The environment variable holding the session token.
+    #[serde(default)]
+    pub session_token_env: Option<String>,
+    /// The file holding the session token.
+    #[serde(default)]
+    pub session_token_file: Option<PathBuf>,
     /// The IAM user or role ARN.
     pub arn: String,
     /// For a role: the session name. The caller is then the STS session
@@ -532,6 +552,10 @@ impl std::fmt::Debug for PrincipalConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PrincipalConfig")
             .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key_env", &self.secret_access_key_env)
+            .field("secret_access_key_file", &self.secret_access_key_file)
+            .field("session_token_env", &self.session_token_env)
+            .field("session_token_file", &self.session_token_file)
             .field("arn", &self.arn)
             .field("session_name", &self.session_name)
             .field("unique_id", &self.unique_id)
@@ -551,7 +575,11 @@ impl PrincipalConfig {
         PrincipalConfig {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),
+            secret_access_key_env: None,
+            secret_access_key_file: None,
             session_token: None,
+            session_token_env: None,
+            session_token_file: None,
             arn: arn.into(),
             session_name: None,
             unique_id: None,
@@ -565,6 +593,58 @@ impl PrincipalConfig {
         self.session_name = Some(session_name.into());
         self.session_token = token;
         self
+    }
+
+    /// Takes the secret from the environment variable `name` instead of inline.
+    pub fn secret_from_env(mut self, name: impl Into<String>) -> Self {
+        self.secret_access_key.clear();
+        self.secret_access_key_env = Some(name.into());
+        self
+    }
+
+    /// Takes the secret from the file at `path` instead of inline.
+    pub fn secret_from_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.secret_access_key.clear();
+        self.secret_access_key_file = Some(path.into());
+        self
+    }
+
+    /// The secret and the session token, from wherever they are configured (`base`: the
+    /// configuration file's directory, for relative files).
+    pub(crate) fn credentials(
+        &self,
+        base: Option<&Path>,
+    ) -> Result<(String, Option<String>), GatewayError> {
+        let who = format!("principal {}", self.access_key_id);
+        let inline = Some(self.secret_access_key.as_str()).filter(|s| !s.is_empty());
+        let secret = SecretSource::one_of(
+            &who,
+            [
+                "secret_access_key",
+                "secret_access_key_env",
+                "secret_access_key_file",
+            ],
+            inline,
+            self.secret_access_key_env.as_deref(),
+            self.secret_access_key_file.as_deref(),
+        )?
+        .ok_or_else(|| {
+            GatewayError::invalid(format!(
+                "{who}: the secret access key is empty (anyone could sign with it): give one \
+                 of secret_access_key, secret_access_key_env, secret_access_key_file"
+            ))
+        })?
+        .read(&who, base)?;
+        let token = SecretSource::one_of(
+            &who,
+            ["session_token", "session_token_env", "session_token_file"],
+            self.session_token.as_deref(),
+            self.session_token_env.as_deref(),
+            self.session_token_file.as_deref(),
+        )?
+        .map(|source| source.read(&who, base))
+        .transpose()?;
+        Ok((secret, token))
     }
 
     /// Adds a principal tag.
@@ -583,6 +663,84 @@ impl PrincipalConfig {
     pub fn identity_policy(mut self, policy: PolicySource) -> Self {
         self.identity_policies.push(policy);
         self
+    }
+}
+
+/// Where a principal's secret (or token) is configured: inline, in an environment variable, or
+/// in a file. Errors name the setting, never the value.
+enum SecretSource<'c> {
+    Inline(&'c str),
+    Env(&'static str, &'c str),
+    File(&'static str, &'c Path),
+}
+
+impl<'c> SecretSource<'c> {
+    /// The one source configured among the three `settings`, if any; two are an error.
+    fn one_of(
+        who: &str,
+        settings: [&'static str; 3],
+        inline: Option<&'c str>,
+        env: Option<&'c str>,
+        file: Option<&'c Path>,
+    ) -> Result<Option<Self>, GatewayError> {
+        let [inline_name, env_name, file_name] = settings;
+        let given = [
+            inline.map(SecretSource::Inline),
+            env.map(|v| SecretSource::Env(env_name, v)),
+            file.map(|f| SecretSource::File(file_name, f)),
+        ];
+        let mut given = given.into_iter().flatten();
+        let first = given.next();
+        if given.next().is_some() {
+            return Err(GatewayError::invalid(format!(
+                "{who}: give only one of {inline_name}, {env_name}, {file_name}"
+            )));
+        }
+        Ok(first)
+    }
+
+    /// The value, which must not be empty.
+    fn read(self, who: &str, base: Option<&Path>) -> Result<String, GatewayError> {
+        let value = match self {
+            SecretSource::Inline(v) => v.to_owned(),
+            SecretSource::Env(setting, name) => std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    GatewayError::invalid(format!(
+                        "{who}: {setting}: the environment variable {name:?} is unset, empty \
+                         or not UTF-8"
+                    ))
+                })?,
+            SecretSource::File(setting, file) => {
+                let path = match base {
+                    Some(base) if file.is_relative() => base.join(file),
+                    _ => file.to_path_buf(),
+                };
+                let mut text = std::fs::read_to_string(&path).map_err(|e| {
+                    GatewayError::invalid(format!(
+                        "{who}: {setting}: cannot read {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                // Files written by editors and `echo` end with a line end that is no part of
+                // the secret.
+                if text.ends_with('\n') {
+                    text.pop();
+                    if text.ends_with('\r') {
+                        text.pop();
+                    }
+                }
+                if text.is_empty() {
+                    return Err(GatewayError::invalid(format!(
+                        "{who}: {setting}: {} is empty",
+                        path.display()
+                    )));
+                }
+                text
+            }
+        };
+        Ok(value)
     }
 }
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::{Either, Full};
-use sigv4x::{SecretStore, Verifier};
+use sigv4x::{AsyncSecretStore, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -25,6 +25,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// How long a request body may take to arrive, by default: 30 seconds.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the secret store may take to answer a key lookup, by default: 5 seconds.
+pub const DEFAULT_KEY_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The bytes of request body buffered across all requests in flight, by default: 64 MiB.
 pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
@@ -36,6 +39,12 @@ pub type SigV4Body<B> = Either<B, Full<Bytes>>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A layer that verifies the SigV4 signature of every request before the inner service sees it.
+///
+/// The verifier's store is an [`AsyncSecretStore`]: the maps of [`sigv4x::SecretStore`] are
+/// one, a database-backed store is awaited without blocking (wrap it in a
+/// [`sigv4x::CachedStore`]), and any other synchronous store can be wrapped in
+/// [`sigv4x::SyncStore`]. The key is looked up once per request, within
+/// [`SigV4Layer::lookup_timeout`].
 ///
 /// What the inner service gets is what was verified, and nothing else:
 /// - **The path that was signed.** A path not in normal form (empty, `.` or `..` segments,
@@ -98,12 +107,14 @@ impl<S> SigV4Layer<S> {
     /// The largest body accepted (decoded size for aws-chunked bodies); a larger one is refused
     /// with 413 before the inner service runs. Default 10 MB.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        let lookup_timeout = self.limits.lookup_timeout;
         self.limits = BodyLimits::new(
             limit,
             self.limits.read_timeout,
             self.limits.budget.bytes(),
             self.limits.aws_chunked,
         );
+        self.limits.lookup_timeout = lookup_timeout;
         self
     }
 
@@ -118,12 +129,14 @@ impl<S> SigV4Layer<S> {
     /// hold at most a quarter of it (or one largest body, if more), so a client who knows an
     /// access key id but not its secret cannot starve other callers. Default 64 MiB.
     pub fn body_budget(mut self, bytes: usize) -> Self {
+        let lookup_timeout = self.limits.lookup_timeout;
         self.limits = BodyLimits::new(
             self.limits.max_body,
             self.limits.read_timeout,
             bytes,
             self.limits.aws_chunked,
         );
+        self.limits.lookup_timeout = lookup_timeout;
         self
     }
 
@@ -131,6 +144,16 @@ impl<S> SigV4Layer<S> {
     /// default), or refused with 400.
     pub fn aws_chunked(mut self, accept: bool) -> Self {
         self.limits.aws_chunked = accept;
+        self
+    }
+
+    /// How long the verifier's secret store may take to answer. A lookup that takes longer, or
+    /// panics, or fails, is answered with `503 ServiceUnavailableException` (`500` for a
+    /// store that says it failed) and a line on stderr naming the access key id, never a
+    /// secret; the inner service is not called. Default 5 s
+    /// ([`DEFAULT_KEY_LOOKUP_TIMEOUT`](crate::DEFAULT_KEY_LOOKUP_TIMEOUT)).
+    pub fn lookup_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.lookup_timeout = timeout;
         self
     }
 }
@@ -195,7 +218,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl<S, I, B, ResBody> Service<Request<B>> for SigV4Service<S, I>
 where
-    S: SecretStore + Send + Sync + 'static,
+    S: AsyncSecretStore + Send + Sync + 'static,
     I: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
     I::Future: Send,
     B: Body + Send + 'static,

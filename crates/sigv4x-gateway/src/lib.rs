@@ -23,7 +23,7 @@ pub use config::{
 pub use error::GatewayError;
 pub use layer::{
     BoxError, SigV4Body, SigV4Layer, SigV4Service, DEFAULT_BODY_BUDGET_BYTES,
-    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_KEY_LOOKUP_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
 };
 pub use response::{RequestIds, APIGW_ID_HEADER, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
 pub use server::{BlockingGateway, Gateway, ListenerAddr};

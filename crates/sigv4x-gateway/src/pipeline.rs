@@ -143,15 +143,11 @@ impl Pipeline {
                 GatewayError::invalid(format!("{what}: {:?} is not an ARN", p.arn))
             })?;
             known_account(arn.account, &what)?;
-            if p.secret_access_key.is_empty() {
-                return Err(GatewayError::invalid(format!(
-                    "{what}: the secret access key is empty (anyone could sign with it)"
-                )));
-            }
+            let (secret, token) = p.credentials(base)?;
             let caller = caller_of(p, &what)?;
-            let mut key = StoredKey::new(p.secret_access_key.clone()).with_principal(caller.arn());
-            if let Some(token) = &p.session_token {
-                key = key.with_session_token(token.clone());
+            let mut key = StoredKey::new(secret).with_principal(caller.arn().to_owned());
+            if let Some(token) = token {
+                key = key.with_session_token(token);
             }
             if keys.insert(p.access_key_id.clone(), key).is_some() {
                 return Err(GatewayError::invalid(format!("{what} is configured twice")));
