@@ -463,3 +463,78 @@ async fn policies_see_the_callers_unique_id_and_role_path() {
         gateway.shutdown().await;
     }
 }
+
+/// A configuration can be committed without its secrets: a principal's secret and token come
+/// from a file or an environment variable, and a missing one is named, never shown.
+#[tokio::test]
+async fn principals_take_their_secrets_from_files_or_the_environment() {
+    let dir = std::env::temp_dir().join(format!("sigv4x-gateway-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("lambda.secret"), format!("{}\n", LAMBDA.secret)).unwrap();
+    let var = format!("SIGV4X_TEST_LAMBDA_TOKEN_{}", std::process::id());
+    std::env::set_var(&var, LAMBDA.token);
+
+    let from_outside = |secret_file: &str, token_var: &str| {
+        let mut config = reference_config();
+        let p = config
+            .principals
+            .iter_mut()
+            .find(|p| p.access_key_id == LAMBDA.id)
+            .unwrap();
+        p.secret_access_key.clear();
+        p.secret_access_key_file = Some(dir.join(secret_file));
+        p.session_token = None;
+        p.session_token_env = Some(token_var.to_owned());
+        config
+    };
+
+    let gateway = Gateway::start(from_outside("lambda.secret", &var))
+        .await
+        .unwrap();
+    let inside = gateway.address_for(Some(ENDPOINT)).unwrap();
+    let response = send(inside, signed(&LAMBDA, "GET", inside, "/prod/orders", ""))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    gateway.shutdown().await;
+
+    let runtime_err = |config| async { Gateway::start(config).await.unwrap_err().to_string() };
+    let err = runtime_err(from_outside("missing.secret", &var)).await;
+    assert!(err.contains("secret_access_key_file: cannot read"), "{err}");
+    let err = runtime_err(from_outside("lambda.secret", "SIGV4X_TEST_UNSET_VARIABLE")).await;
+    assert!(
+        err.contains("session_token_env") && err.contains("SIGV4X_TEST_UNSET_VARIABLE"),
+        "{err}"
+    );
+    std::fs::write(dir.join("empty.secret"), "\n").unwrap();
+    let err = runtime_err(from_outside("empty.secret", &var)).await;
+    assert!(
+        err.contains("secret_access_key_file") && err.contains("is empty"),
+        "{err}"
+    );
+    let mut both = from_outside("lambda.secret", &var);
+    both.principals
+        .iter_mut()
+        .for_each(|p| p.secret_access_key = "inline".into());
+    let err = runtime_err(both).await;
+    assert!(err.contains("give only one of secret_access_key"), "{err}");
+    assert!(
+        !err.contains(LAMBDA.secret) && !err.contains(LAMBDA.token),
+        "{err}"
+    );
+
+    // The settings' TOML names.
+    let toml = GatewayConfig::from_toml_str(
+        "[[principals]]\naccess_key_id = \"AKID\"\narn = \"arn:aws:iam::111122223333:user/u\"\n\
+         secret_access_key_file = \"k.secret\"\nsession_token_env = \"TOKEN_VAR\"\n",
+        None,
+    )
+    .unwrap();
+    let p = &toml.principals[0];
+    assert_eq!(
+        p.secret_access_key_file.as_deref(),
+        Some(std::path::Path::new("k.secret"))
+    );
+    assert_eq!(p.session_token_env.as_deref(), Some("TOKEN_VAR"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

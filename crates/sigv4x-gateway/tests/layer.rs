@@ -438,3 +438,88 @@ async fn a_declared_payload_hash_is_checked_against_the_body() {
     assert_eq!(headers["x-amzn-errortype"], "BadRequestException");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// A store that misbehaves as told, counting its lookups.
+struct Misbehaving {
+    how: &'static str,
+    lookups: AtomicUsize,
+}
+
+impl sigv4x::AsyncSecretStore for Misbehaving {
+    async fn lookup(&self, _: &sigv4x::KeyQuery<'_>) -> sigv4x::LookupResult<'_> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        match self.how {
+            "panic" => panic!("the store's own bug"),
+            "hang" => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(None)
+            }
+            "fail" => Err(sigv4x::StoreError::failed("disk on fire")),
+            _ => Ok(Some(
+                sigv4x::KeyRecord::new("secret").with_principal(CALLER),
+            )),
+        }
+    }
+}
+
+fn misbehaving(how: &'static str) -> sigv4x_gateway::SigV4Service<Arc<Misbehaving>, Echo> {
+    let store = Arc::new(Misbehaving {
+        how,
+        lookups: AtomicUsize::new(0),
+    });
+    let verifier = Verifier::new(store)
+        .region("us-east-1")
+        .service("execute-api")
+        .clock(now);
+    SigV4Layer::new(verifier)
+        .lookup_timeout(Duration::from_millis(200))
+        .layer(Echo {
+            calls: Arc::new(AtomicUsize::new(0)),
+        })
+}
+
+#[tokio::test]
+async fn a_store_that_panics_hangs_or_fails_gets_a_5xx_not_a_403() {
+    for (how, status, error_type) in [
+        ("panic", 503, "ServiceUnavailableException"),
+        ("hang", 503, "ServiceUnavailableException"),
+        ("fail", 500, "InternalServerErrorException"),
+    ] {
+        let mut svc = misbehaving(how);
+        let started = std::time::Instant::now();
+        let (got, headers, body) = read(svc.call(signed(b"{}", now())).await.unwrap()).await;
+        assert_eq!(
+            (got, headers["x-amzn-errortype"].to_str().unwrap()),
+            (status, error_type),
+            "{how}"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(!json.to_string().contains("disk on fire"), "{how}: {json}");
+        // The service is still there for the next request.
+        let (again, _, _) = read(svc.call(signed(b"{}", now())).await.unwrap()).await;
+        assert_eq!(again, status, "{how}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{how}");
+    }
+}
+
+#[tokio::test]
+async fn the_key_is_looked_up_once_even_when_the_body_is_read_first() {
+    let store = Arc::new(Misbehaving {
+        how: "answer",
+        lookups: AtomicUsize::new(0),
+    });
+    let verifier = Verifier::new(Arc::clone(&store))
+        .region("us-east-1")
+        .service("execute-api")
+        .clock(now);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut svc = SigV4Layer::new(verifier).layer(Echo {
+        calls: Arc::clone(&calls),
+    });
+    // No x-amz-content-sha256: the body's hash is signed but not declared, so the body is
+    // read between the lookup and the signature check.
+    let (status, headers, _) = read(svc.call(signed(b"{\"a\":1}", now())).await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["x-principal"], CALLER);
+    assert_eq!(store.lookups.load(Ordering::SeqCst), 1);
+}
