@@ -44,13 +44,16 @@ async fn verify<S: AsyncSecretStore>(
     v.verify_async(request, Payload::Empty).await
 }
 
+/// A key's row: access key id, secret, principal, session token, expiry (Unix seconds).
+type KeyRow<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<u64>);
+
 /// A SQLite database in a temporary file, removed when dropped.
 struct Database {
     path: PathBuf,
 }
 
 impl Database {
-    fn create(rows: &[(&str, &str, &str, Option<&str>, Option<u64>)]) -> Self {
+    fn create(rows: &[KeyRow<'_>]) -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()

@@ -131,7 +131,7 @@ impl<'r> AuthSource<'r> {
                 credential: auth.credential,
                 signed_headers: auth.signed_headers,
                 signature: auth.signature,
-                date: *date,
+                date,
                 token: *token,
                 expires: None,
                 query_region_set: None,

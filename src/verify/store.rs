@@ -462,8 +462,8 @@ impl<T: AsyncSecretStore + Send + Sync> DynSecretStore for T {
 }
 
 impl AsyncSecretStore for dyn DynSecretStore + '_ {
-    fn lookup(&self, query: &KeyQuery<'_>) -> impl Future<Output = LookupResult<'_>> + Send {
-        async move { self.lookup_boxed(query).await }
+    async fn lookup(&self, query: &KeyQuery<'_>) -> LookupResult<'_> {
+        self.lookup_boxed(query).await
     }
 }
 
