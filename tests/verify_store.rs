@@ -319,7 +319,8 @@ async fn lookups_do_not_block_other_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_bounds_backend_calls() {
-    let store = CachedStore::new(slow(50)).max_lookups_in_flight(8);
+    // Lookups slow enough that the 100 made-up ids below all arrive while 8 are in flight.
+    let store = CachedStore::new(slow(400)).max_lookups_in_flight(8);
     let v = Arc::new(verifier(store));
     let lookups =
         |v: &Verifier<CachedStore<SlowStore>>| v.store().inner().lookups.load(Ordering::SeqCst);
