@@ -22,7 +22,7 @@ use crate::payload::{
     Payload, PayloadHash, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
-use crate::replay::{ReplayGuard, Seen};
+use crate::replay::{ReplayEntry, ReplayGuard, Seen};
 use crate::request::{
     input_of, is_lower_token_list, raw_input, Headers, Input, RawFault, RawRequest,
 };
@@ -254,6 +254,8 @@ pub struct Verified {
     payload: VerifiedPayload,
     /// SigV4a: part 1 of `text` is then the region set, and the scope has no region.
     sigv4a: bool,
+    /// What a replay store records (see [`Verified::replay_entry`]).
+    replay: ReplayEntry,
 }
 
 impl Verified {
@@ -320,6 +322,13 @@ impl Verified {
     /// What the signature covers of the body.
     pub fn payload(&self) -> VerifiedPayload {
         self.payload
+    }
+
+    /// What a [`ReplayStore`](crate::ReplayStore) records to refuse this request a second
+    /// time: its signature (for SigV4a, the hash of its string to sign) and until when it
+    /// stays acceptable (`X-Amz-Date` plus the skew window, or the presigned expiry).
+    pub fn replay_entry(&self) -> ReplayEntry {
+        self.replay
     }
 }
 
@@ -1098,6 +1107,7 @@ impl<S: SecretStore> Verifier<S> {
             session_token: token.is_some(),
             payload: verified_payload,
             sigv4a: scheme != Scheme::V4,
+            replay: ReplayEntry::new(mac, valid_until),
         })
     }
 
