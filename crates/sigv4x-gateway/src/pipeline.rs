@@ -36,6 +36,7 @@ use crate::config::{Authorization, GatewayConfig, PolicySource};
 use crate::error::GatewayError;
 use crate::layer::BoxError;
 use crate::proxy::{ProxyError, ProxyTarget};
+use crate::replay::ReplayStep;
 use crate::response::{Refusal, RequestIds};
 use crate::route::Template;
 
@@ -103,6 +104,8 @@ pub(crate) struct Pipeline {
     endpoints: Vec<Endpoint>,
     authorizers: HashMap<AuthorizerKey, Authorizer>,
     limits: BodyLimits,
+    /// One replay check for every API: a signature accepted by one is a replay at any other.
+    replay: Option<ReplayStep>,
     pub(crate) audit: AuditLog,
 }
 
@@ -115,7 +118,11 @@ fn load(
 }
 
 impl Pipeline {
-    pub(crate) fn compile(config: &GatewayConfig, audit: AuditLog) -> Result<Self, GatewayError> {
+    pub(crate) fn compile(
+        config: &GatewayConfig,
+        audit: AuditLog,
+        replay: Option<ReplayStep>,
+    ) -> Result<Self, GatewayError> {
         let base = config.base_dir.as_deref();
         let accounts: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
         let known_account = |id: &str, what: &str| -> Result<(), GatewayError> {
@@ -201,9 +208,6 @@ impl Pipeline {
         let mut apis = Vec::new();
         let mut authorizers = HashMap::new();
         let skew = Duration::from_secs(config.settings.max_skew_seconds);
-        // One guard for every API: a signature accepted by one is a replay at any other.
-        let replay = (config.settings.replay_cache > 0)
-            .then(|| Arc::new(sigv4x::ReplayGuard::new(config.settings.replay_cache)));
         for a in &config.apis {
             let what = format!("API {}", a.id);
             if apis.iter().any(|x: &Api| x.id == a.id) {
@@ -244,13 +248,10 @@ impl Pipeline {
                     authorizers.insert((api_index, endpoint, principal), authorizer);
                 }
             }
-            let mut verifier = Verifier::new(Arc::clone(&keys))
+            let verifier = Verifier::new(Arc::clone(&keys))
                 .region(a.region.clone())
                 .service("execute-api")
                 .max_skew(skew);
-            if let Some(guard) = &replay {
-                verifier = verifier.shared_replay_guard(Arc::clone(guard));
-            }
             apis.push(Api {
                 id: a.id.clone(),
                 account: a.account.clone(),
@@ -273,6 +274,7 @@ impl Pipeline {
                 config.settings.body_budget_bytes,
                 config.settings.aws_chunked,
             ),
+            replay,
             audit,
         })
     }
@@ -453,7 +455,16 @@ impl Pipeline {
                         if let Some((_, p)) = principal {
                             trace.record.principal = Some(p.identity.arn().to_owned());
                         }
-                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
+                        // 3. Replays, once the signature is known good.
+                        let note = match &self.replay {
+                            Some(replay) => match replay.check(&verified, now).await {
+                                Ok(note) => note,
+                                Err(e) => return trace.refused(&body::Refused::Verify(e), ids),
+                            },
+                            None => None,
+                        };
+                        let note = note.map(str::to_owned);
+                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, note);
                         (principal, body, Some(verified))
                     }
                     Err(refused) => return trace.refused(&refused, ids),

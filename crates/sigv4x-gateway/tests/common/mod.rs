@@ -6,6 +6,7 @@ pub mod load;
 pub mod peer;
 pub mod redis;
 
+#[allow(unused_imports)]
 pub use peer::{available, in_ci};
 
 use std::net::SocketAddr;
