@@ -729,7 +729,7 @@ fn reason(decision: &Decision<'_>) -> String {
 /// The decision's reason, and a note when it turned on an `aws:ResourceTag/…` key: API Gateway
 /// does not give endpoint (or API) tags to policies for `execute-api:Invoke`.
 fn explain(decision: &Decision<'_>, endpoint: Option<&Endpoint>) -> String {
-    let mut why = reason(&decision);
+    let mut why = reason(decision);
     let mut absent = decision.decided_by.and_then(|d| d.absent_key);
     for verdict in [&decision.endpoint, &decision.resource, &decision.identity] {
         if let LayerVerdict::NoAllow {
