@@ -37,7 +37,7 @@ pub use payload::{
     Payload, EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD,
 };
-pub use replay::ReplayGuard;
+pub use replay::{ReplayCheck, ReplayEntry, ReplayGuard, ReplayStore};
 pub use request::RawRequest;
 pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
 pub use signer::{

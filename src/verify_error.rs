@@ -129,6 +129,9 @@ pub enum VerifyError {
     /// The replay guard is full of signatures that have not yet expired; the request is
     /// refused rather than let a replay through.
     ReplayGuardFull,
+    /// The replay store (a network store shared by several servers) could not be asked, and
+    /// is configured to fail closed: the request is refused rather than let a replay through.
+    ReplayStoreUnavailable,
     /// SigV4a: the signature is not lower-case hex of a DER-encoded P-256 ECDSA signature whose
     /// two integers lie in [1, n − 1].
     #[cfg(feature = "sigv4a")]
@@ -214,7 +217,7 @@ impl VerifyError {
             PathNotNormalized { .. } => "InvalidURI",
             MalformedRequest { .. } => "InvalidRequest",
             Replayed => "AccessDenied",
-            ReplayGuardFull => "ServiceUnavailable",
+            ReplayGuardFull | ReplayStoreUnavailable => "ServiceUnavailable",
             #[cfg(feature = "sigv4a")]
             MalformedSignature { .. } | RegionNotInSet { .. } => "SignatureDoesNotMatch",
             #[cfg(feature = "sigv4a")]
@@ -238,7 +241,7 @@ impl VerifyError {
             | StreamingPayloadNeedsDecoder
             | PathNotNormalized { .. }
             | MalformedRequest { .. } => 400,
-            ReplayGuardFull => 503,
+            ReplayGuardFull | ReplayStoreUnavailable => 503,
             Store(e) if e.is_internal() => 500,
             Store(_) => 503,
             _ => 403,
@@ -271,7 +274,7 @@ impl VerifyError {
             | StreamingPayloadNeedsDecoder
             | PathNotNormalized { .. }
             | MalformedRequest { .. } => "BadRequestException",
-            ReplayGuardFull => "ServiceUnavailableException",
+            ReplayGuardFull | ReplayStoreUnavailable => "ServiceUnavailableException",
             ExpiredToken { .. } => "ExpiredTokenException",
             Store(e) if e.is_internal() => "InternalServerErrorException",
             Store(_) => "ServiceUnavailableException",
@@ -421,6 +424,9 @@ impl fmt::Display for VerifyError {
             ),
             Replayed => f.write_str("This request signature has already been used"),
             ReplayGuardFull => f.write_str("Too many requests to check for replays; retry later"),
+            ReplayStoreUnavailable => {
+                f.write_str("The request cannot be checked for replays now; retry later")
+            }
             #[cfg(feature = "sigv4a")]
             MalformedSignature { reason } => write!(f, "Malformed SigV4a signature: {reason}"),
             #[cfg(feature = "sigv4a")]

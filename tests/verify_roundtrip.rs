@@ -406,6 +406,52 @@ fn replay_guard_refuses_the_second_use_of_a_signature() {
         .is_ok());
 }
 
+/// What a shared replay store records: the signature sent, kept until the request's time plus
+/// the skew window (header form) or until the presigned URL expires.
+#[test]
+fn replay_entry_is_the_signature_and_its_window() {
+    let mut c = Case {
+        method: "GET".into(),
+        path: "/orders".into(),
+        query: String::new(),
+        headers: vec![],
+        body: Vec::new(),
+        s3: false,
+        token: false,
+        presign: false,
+    };
+    let req = signed(&c);
+    let verified = verifier(&c)
+        .max_skew(Duration::from_secs(120))
+        .verify_at(&req, Payload::Empty, t0() + Duration::from_secs(5))
+        .unwrap();
+    let entry = verified.replay_entry();
+    assert_eq!(
+        hex::encode(entry.key()).as_bytes(),
+        verified.signature().as_bytes()
+    );
+    assert_eq!(
+        entry.valid_until(),
+        verified.request_time().to_system_time() + Duration::from_secs(120)
+    );
+    c.presign = true;
+    let req = signed(&c);
+    let verified = verifier(&c).verify_at(&req, Payload::Empty, t0()).unwrap();
+    let expires: u64 = req
+        .uri()
+        .query()
+        .unwrap()
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Expires="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        verified.replay_entry().valid_until(),
+        verified.request_time().to_system_time() + Duration::from_secs(expires)
+    );
+}
+
 /// From a verified streaming request to a verified body: the verifier builds the chunk decoder,
 /// which chains from the request's signature; one changed byte of the body is refused, and a
 /// request that was not streamed has no decoder.

@@ -38,7 +38,7 @@ pub use verified::{Verified, VerifiedPayload};
 use crate::auth_params::Scheme;
 use crate::chunked::{ChunkChain, ChunkDecoder, ChunkError, ChunkedMode, DecoderConfig};
 use crate::payload::{Payload, STREAMING_UNSIGNED_PAYLOAD_TRAILER};
-use crate::replay::{ReplayGuard, Seen};
+use crate::replay::{ReplayEntry, ReplayGuard, Seen};
 use crate::request::{input_of, raw_input, Headers, Input, RawFault, RawRequest};
 use crate::settings::SigningSettings;
 use crate::signer::MAX_PRESIGN_EXPIRY;
@@ -379,6 +379,7 @@ impl<S> Verifier<S> {
             payload: verified_payload,
             sigv4a: p.scheme != Scheme::V4,
             chunk_key,
+            replay: ReplayEntry::new(matched.replay_key, valid_until),
         })
     }
 

@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use crate::auth_params::CredentialScope;
 use crate::date::AmzDate;
 use crate::payload::Payload;
+use crate::replay::ReplayEntry;
 use crate::signer::Signature;
 use crate::signing_key::SigningKey;
 use crate::stack::StackBuf;
@@ -134,6 +135,8 @@ pub struct Verified {
     pub(super) sigv4a: bool,
     /// For a signed aws-chunked body only.
     pub(super) chunk_key: Option<Box<ChunkKey>>,
+    /// What a replay store records (see [`Verified::replay_entry`]).
+    pub(super) replay: ReplayEntry,
 }
 
 impl Verified {
@@ -195,6 +198,13 @@ impl Verified {
     /// What the signature covers of the body.
     pub fn payload(&self) -> VerifiedPayload {
         self.payload
+    }
+
+    /// What a [`ReplayStore`](crate::ReplayStore) records to refuse this request a second
+    /// time: its signature (for SigV4a, the hash of its string to sign) and until when it
+    /// stays acceptable (`X-Amz-Date` plus the skew window, or the presigned expiry).
+    pub fn replay_entry(&self) -> ReplayEntry {
+        self.replay
     }
 }
 

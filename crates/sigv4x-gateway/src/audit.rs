@@ -300,10 +300,16 @@ impl AuditLog {
             .memory
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if memory.len() == self.inner.capacity {
-            memory.pop_front();
-        }
+        // The record pushed out is dropped after the lock is released: freeing its strings
+        // under the lock made every worker wait for it.
+        let oldest = if memory.len() == self.inner.capacity {
+            memory.pop_front()
+        } else {
+            None
+        };
         memory.push_back(record);
+        drop(memory);
+        drop(oldest);
     }
 
     /// How many lines were dropped because the writer had fallen behind.

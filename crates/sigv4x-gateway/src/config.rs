@@ -77,6 +77,9 @@ pub struct GatewayConfig {
     /// The addresses to listen on; each stands for one endpoint, or for outside any endpoint.
     #[serde(default)]
     pub listeners: Vec<ListenerConfig>,
+    /// Replay protection: where accepted signatures are remembered. Absent: off, as on AWS.
+    #[serde(default)]
+    pub replay: Option<ReplayConfig>,
     /// The folder relative policy paths are read from.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -121,11 +124,9 @@ pub struct Settings {
     /// Default 80 KiB (at least 8 KiB).
     #[serde(default = "default_max_header_bytes")]
     pub max_header_bytes: usize,
-    /// Refuse a signature already accepted inside the skew window (the verifier's
-    /// [`ReplayGuard`](sigv4x::ReplayGuard)), remembering at most this many. 0, the default,
-    /// turns it off, as on AWS. Each entry takes about 64 bytes: 100 000 entries, enough for
-    /// 333 requests per second over a 5-minute window, take about 6.4 MB. When full of
-    /// unexpired signatures, requests get 503 rather than letting a replay through.
+    /// Deprecated: `[replay] store = "memory"` with `capacity` says the same, and more. Kept so
+    /// existing files work: `replay_cache = N` (N > 0) is an in-memory store of N signatures
+    /// remembered for the skew window; setting it beside a `[replay]` section is an error.
     #[serde(default)]
     pub replay_cache: usize,
     /// The largest accepted difference between `X-Amz-Date` and the gateway's clock, in
@@ -190,6 +191,142 @@ impl Default for Settings {
             max_skew_seconds: default_skew(),
             shutdown_grace_ms: default_drain(),
         }
+    }
+}
+
+/// `[replay]`: refuse a signature already accepted, here or, through Redis, by any gateway
+/// sharing the store. Checked after the signature is verified (an unauthenticated client never
+/// writes to the store), before the policies. A replay gets `403 AccessDeniedException` ("This
+/// request signature has already been used") and its audit record, whichever instance it
+/// reaches. Presigned URLs are meant to be reused until they expire and are not tracked.
+///
+/// ```toml
+/// [replay]
+/// store = "redis://127.0.0.1:6379/0"   # or "memory" (the default), or "off"
+/// window_seconds = 360                 # default: max_skew_seconds + 60
+/// on_unavailable = "fail-closed"       # or "fail-open"
+/// ```
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ReplayConfig {
+    /// `"memory"` (this process only; the default), `"off"`, or a Redis URL
+    /// (`redis://[user:password@]host[:port][/db]`, `redis+unix:///path`) shared by every
+    /// instance. A malformed URL or a server that does not answer at start is a configuration
+    /// error naming this setting; the URL (which may hold a password) is never shown.
+    #[serde(default = "default_replay_store")]
+    pub store: String,
+    /// How long after a request's `X-Amz-Date` its signature is remembered, in seconds: at
+    /// least `max_skew_seconds` (a shorter window would let a replay through once its entry
+    /// expired), plus a margin for clock differences between instances sharing a store.
+    /// Default `max_skew_seconds` + 60.
+    #[serde(default)]
+    pub window_seconds: Option<u64>,
+    /// `"memory"`: the most signatures remembered (about 64 bytes each); when full of live
+    /// ones, requests get 503 rather than letting a replay through. Default 100 000.
+    #[serde(default = "default_replay_capacity")]
+    pub capacity: usize,
+    /// Redis: what happens when it cannot be asked (down, or slower than `timeout_ms`).
+    #[serde(default)]
+    pub on_unavailable: OnUnavailable,
+    /// Redis: how long a request waits for its answer, in milliseconds. Default 250.
+    #[serde(default = "default_replay_timeout")]
+    pub timeout_ms: u64,
+    /// Redis: the prefix of every key. Instances that must refuse each other's replays share
+    /// it. Default `sigv4x:replay`.
+    #[serde(default = "default_replay_namespace")]
+    pub namespace: String,
+}
+
+/// What a gateway does with a request when its Redis replay store cannot be asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum OnUnavailable {
+    /// Refuse it: `503 ServiceUnavailableException`. No replay gets through.
+    #[default]
+    FailClosed,
+    /// Let it through unchecked; its audit record says so, and the store counts and logs it.
+    FailOpen,
+}
+
+fn default_replay_store() -> String {
+    "memory".to_owned()
+}
+fn default_replay_capacity() -> usize {
+    100_000
+}
+fn default_replay_timeout() -> u64 {
+    250
+}
+fn default_replay_namespace() -> String {
+    "sigv4x:replay".to_owned()
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig {
+            store: default_replay_store(),
+            window_seconds: None,
+            capacity: default_replay_capacity(),
+            on_unavailable: OnUnavailable::default(),
+            timeout_ms: default_replay_timeout(),
+            namespace: default_replay_namespace(),
+        }
+    }
+}
+
+impl ReplayConfig {
+    /// An in-memory store (this process only).
+    pub fn memory(capacity: usize) -> Self {
+        ReplayConfig {
+            capacity,
+            ..ReplayConfig::default()
+        }
+    }
+
+    /// A store shared through the Redis server at `url`.
+    pub fn redis(url: impl Into<String>) -> Self {
+        ReplayConfig {
+            store: url.into(),
+            ..ReplayConfig::default()
+        }
+    }
+
+    /// What to do when Redis cannot be asked.
+    pub fn on_unavailable(mut self, mode: OnUnavailable) -> Self {
+        self.on_unavailable = mode;
+        self
+    }
+
+    /// How long after `X-Amz-Date` a signature is remembered.
+    pub fn window_seconds(mut self, seconds: u64) -> Self {
+        self.window_seconds = Some(seconds);
+        self
+    }
+
+    /// How long a request waits for Redis.
+    pub fn timeout_ms(mut self, ms: u64) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+}
+
+impl std::fmt::Debug for ReplayConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A Redis URL may carry a password: show its scheme only.
+        let store = match self.store.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => self.store.clone(),
+        };
+        f.debug_struct("ReplayConfig")
+            .field("store", &store)
+            .field("window_seconds", &self.window_seconds)
+            .field("capacity", &self.capacity)
+            .field("on_unavailable", &self.on_unavailable)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("namespace", &self.namespace)
+            .finish()
     }
 }
 
@@ -988,6 +1125,12 @@ impl GatewayConfig {
             memory,
             ..AuditConfig::default()
         };
+        self
+    }
+
+    /// Replay protection as `replay` says (`[replay]`).
+    pub fn replay(mut self, replay: ReplayConfig) -> Self {
+        self.replay = Some(replay);
         self
     }
 }

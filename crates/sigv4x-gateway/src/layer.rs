@@ -17,6 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::{authenticate, check_target, BodyLimits};
+use crate::replay::ReplayStep;
 use crate::response::{Refusal, RequestIds};
 
 /// API Gateway's largest request payload: 10 MB.
@@ -83,6 +84,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct SigV4Layer<S> {
     verifier: Arc<Verifier<S>>,
     limits: BodyLimits,
+    replay: Option<Arc<ReplayStep>>,
 }
 
 impl<S> SigV4Layer<S> {
@@ -101,6 +103,7 @@ impl<S> SigV4Layer<S> {
                 DEFAULT_BODY_BUDGET_BYTES,
                 true,
             ),
+            replay: None,
         }
     }
 
@@ -156,6 +159,18 @@ impl<S> SigV4Layer<S> {
         self.limits.lookup_timeout = timeout;
         self
     }
+
+    /// Refuse a signature already accepted, as `store` remembers them: a
+    /// [`sigv4x_redis::RedisReplayStore`] shared by every instance behind a load balancer, or
+    /// any [`sigv4x::ReplayStore`]. Checked after the signature is verified (so an
+    /// unauthenticated client never writes to the store); a replay gets `403
+    /// AccessDeniedException`, a store that cannot be asked and fails closed `503`. Presigned
+    /// URLs are not tracked. (Within one process, [`Verifier::replay_guard`] does the same in
+    /// memory.)
+    pub fn replay_store<R: sigv4x::ReplayStore + 'static>(mut self, store: R) -> Self {
+        self.replay = Some(Arc::new(ReplayStep::custom(store)));
+        self
+    }
 }
 
 impl<S> Clone for SigV4Layer<S> {
@@ -163,6 +178,7 @@ impl<S> Clone for SigV4Layer<S> {
         SigV4Layer {
             verifier: Arc::clone(&self.verifier),
             limits: self.limits.clone(),
+            replay: self.replay.clone(),
         }
     }
 }
@@ -172,6 +188,7 @@ impl<S> fmt::Debug for SigV4Layer<S> {
         f.debug_struct("SigV4Layer")
             .field("verifier", &self.verifier)
             .field("limits", &self.limits)
+            .field("replay", &self.replay)
             .finish()
     }
 }
@@ -184,6 +201,7 @@ impl<S, I> Layer<I> for SigV4Layer<S> {
             inner,
             verifier: Arc::clone(&self.verifier),
             limits: self.limits.clone(),
+            replay: self.replay.clone(),
         }
     }
 }
@@ -193,6 +211,7 @@ pub struct SigV4Service<S, I> {
     inner: I,
     verifier: Arc<Verifier<S>>,
     limits: BodyLimits,
+    replay: Option<Arc<ReplayStep>>,
 }
 
 impl<S, I: Clone> Clone for SigV4Service<S, I> {
@@ -201,6 +220,7 @@ impl<S, I: Clone> Clone for SigV4Service<S, I> {
             inner: self.inner.clone(),
             verifier: Arc::clone(&self.verifier),
             limits: self.limits.clone(),
+            replay: self.replay.clone(),
         }
     }
 }
@@ -239,6 +259,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let verifier = Arc::clone(&self.verifier);
         let limits = self.limits.clone();
+        let replay = self.replay.clone();
         Box::pin(async move {
             let refuse = |refusal: Refusal| {
                 let response = refusal.into_response(&RequestIds::next());
@@ -254,6 +275,11 @@ where
             let now = verifier.now();
             match authenticate(&verifier, &mut head, body, &limits, now).await {
                 Ok((verified, body)) => {
+                    if let Some(replay) = &replay {
+                        if let Err(e) = replay.check(&verified, now).await {
+                            return refuse(Refusal::from_verify_error(&e));
+                        }
+                    }
                     let (parts, ()) = head.into_parts();
                     let mut request = Request::from_parts(parts, Full::new(body.bytes.clone()));
                     request.extensions_mut().insert(verified);

@@ -11,6 +11,7 @@ mod error;
 mod layer;
 mod pipeline;
 mod proxy;
+mod replay;
 mod response;
 mod route;
 mod server;
@@ -18,7 +19,8 @@ mod server;
 pub use audit::{AuditLog, AuditRecord, Layer, LayerRecord, Verdict};
 pub use config::{
     AccountConfig, ApiConfig, AuditConfig, Authorization, CannedResponse, EndpointConfig,
-    GatewayConfig, ListenerConfig, PolicySource, PrincipalConfig, RouteConfig, Settings,
+    GatewayConfig, ListenerConfig, OnUnavailable, PolicySource, PrincipalConfig, ReplayConfig,
+    RouteConfig, Settings,
 };
 pub use error::GatewayError;
 pub use layer::{

@@ -36,6 +36,7 @@ use crate::config::{Authorization, GatewayConfig, PolicySource};
 use crate::error::GatewayError;
 use crate::layer::BoxError;
 use crate::proxy::{ProxyError, ProxyTarget};
+use crate::replay::ReplayStep;
 use crate::response::{Refusal, RequestIds};
 use crate::route::Template;
 
@@ -103,6 +104,8 @@ pub(crate) struct Pipeline {
     endpoints: Vec<Endpoint>,
     authorizers: HashMap<AuthorizerKey, Authorizer>,
     limits: BodyLimits,
+    /// One replay check for every API: a signature accepted by one is a replay at any other.
+    replay: Option<ReplayStep>,
     pub(crate) audit: AuditLog,
 }
 
@@ -115,7 +118,11 @@ fn load(
 }
 
 impl Pipeline {
-    pub(crate) fn compile(config: &GatewayConfig, audit: AuditLog) -> Result<Self, GatewayError> {
+    pub(crate) fn compile(
+        config: &GatewayConfig,
+        audit: AuditLog,
+        replay: Option<ReplayStep>,
+    ) -> Result<Self, GatewayError> {
         let base = config.base_dir.as_deref();
         let accounts: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
         let known_account = |id: &str, what: &str| -> Result<(), GatewayError> {
@@ -197,9 +204,6 @@ impl Pipeline {
         let mut apis = Vec::new();
         let mut authorizers = HashMap::new();
         let skew = Duration::from_secs(config.settings.max_skew_seconds);
-        // One guard for every API: a signature accepted by one is a replay at any other.
-        let replay = (config.settings.replay_cache > 0)
-            .then(|| Arc::new(sigv4x::ReplayGuard::new(config.settings.replay_cache)));
         for a in &config.apis {
             let what = format!("API {}", a.id);
             if apis.iter().any(|x: &Api| x.id == a.id) {
@@ -240,13 +244,10 @@ impl Pipeline {
                     authorizers.insert((api_index, endpoint, principal), authorizer);
                 }
             }
-            let mut verifier = Verifier::new(Arc::clone(&keys))
+            let verifier = Verifier::new(Arc::clone(&keys))
                 .region(a.region.clone())
                 .service("execute-api")
                 .max_skew(skew);
-            if let Some(guard) = &replay {
-                verifier = verifier.shared_replay_guard(Arc::clone(guard));
-            }
             apis.push(Api {
                 id: a.id.clone(),
                 account: a.account.clone(),
@@ -269,6 +270,7 @@ impl Pipeline {
                 config.settings.body_budget_bytes,
                 config.settings.aws_chunked,
             ),
+            replay,
             audit,
         })
     }
@@ -449,7 +451,16 @@ impl Pipeline {
                         if let Some((_, p)) = principal {
                             trace.record.principal = Some(p.identity.arn().to_owned());
                         }
-                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, None);
+                        // 3. Replays, once the signature is known good.
+                        let note = match &self.replay {
+                            Some(replay) => match replay.check(&verified, now).await {
+                                Ok(note) => note,
+                                Err(e) => return trace.refused(&body::Refused::Verify(e), ids),
+                            },
+                            None => None,
+                        };
+                        let note = note.map(str::to_owned);
+                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, note);
                         (principal, body, Some(verified))
                     }
                     Err(refused) => return trace.refused(&refused, ids),
@@ -505,7 +516,7 @@ impl Pipeline {
             let layer = layer_of(decision.layer);
             return trace.refuse(layer, None, &why, Refusal::access_denied(message), ids);
         }
-        let why = decision.to_string();
+        let why = reason(&decision);
 
         // 5. Handler.
         let response = match &route.action {
@@ -701,10 +712,20 @@ fn statement_name(d: &Determinant<'_>) -> String {
         .map_or_else(|| format!("#{}", d.statement.index), str::to_owned)
 }
 
+/// The decision in words, written into one buffer sized for it: a reason names up to three
+/// policies and statements (300–500 bytes), and growing a string to that size reallocates it
+/// six times.
+fn reason(decision: &Decision<'_>) -> String {
+    use std::fmt::Write;
+    let mut why = String::with_capacity(512);
+    let _ = write!(why, "{decision}");
+    why
+}
+
 /// The decision's reason, and a note when it turned on an `aws:ResourceTag/…` key: API Gateway
 /// does not give endpoint (or API) tags to policies for `execute-api:Invoke`.
 fn explain(decision: &Decision<'_>, endpoint: Option<&Endpoint>) -> String {
-    let mut why = decision.to_string();
+    let mut why = reason(decision);
     let mut absent = decision.decided_by.and_then(|d| d.absent_key);
     for verdict in [&decision.endpoint, &decision.resource, &decision.identity] {
         if let LayerVerdict::NoAllow {
@@ -756,9 +777,13 @@ impl Trace {
         arrival: &Arrival,
         pipeline: &Pipeline,
     ) -> Self {
-        let event_time = time::OffsetDateTime::from(now)
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        // Into a buffer of the right size: `format` grows one from empty.
+        let mut event_time = Vec::with_capacity(40);
+        let _ = time::OffsetDateTime::from(now).format_into(
+            &mut event_time,
+            &time::format_description::well_known::Rfc3339,
+        );
+        let event_time = String::from_utf8(event_time).unwrap_or_default();
         Trace {
             record: AuditRecord {
                 event_time,

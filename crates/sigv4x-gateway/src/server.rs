@@ -74,7 +74,8 @@ impl Gateway {
     /// parse, or an address that cannot be bound.
     pub async fn start(config: GatewayConfig) -> Result<Gateway, GatewayError> {
         let audit = AuditLog::open(&config.audit, config.base_dir.as_deref())?;
-        let pipeline = Arc::new(Pipeline::compile(&config, audit.clone())?);
+        let replay = crate::replay::ReplayStep::from_config(&config).await?;
+        let pipeline = Arc::new(Pipeline::compile(&config, audit.clone(), replay)?);
         if config.listeners.is_empty() {
             return Err(GatewayError::invalid("no [[listeners]]"));
         }

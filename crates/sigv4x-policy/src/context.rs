@@ -7,6 +7,7 @@
 //! `execute-api:Invoke` (see the crate docs), and a decision that turned on
 //! an absent key says so.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use crate::arn;
@@ -37,7 +38,59 @@ pub struct RequestContext {
     action: String,
     resource: String,
     principal: Option<String>,
-    keys: Vec<(String, Vec<String>)>,
+    keys: Vec<(Cow<'static, str>, Values)>,
+}
+
+/// A key's values: one in nearly every request, so kept without a vector of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Values {
+    One([String; 1]),
+    Many(Vec<String>),
+}
+
+impl Values {
+    fn collect(values: impl IntoIterator<Item = String>) -> Self {
+        let mut values = values.into_iter();
+        match (values.next(), values.next()) {
+            (Some(one), None) => Values::One([one]),
+            (first, second) => {
+                Values::Many(first.into_iter().chain(second).chain(values).collect())
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Values::One(one) => one,
+            Values::Many(many) => many,
+        }
+    }
+}
+
+/// The names of the keys a request context usually carries, so that setting one does not
+/// allocate its name (the gateway sets about a dozen per request).
+const KNOWN_KEYS: &[&str] = &[
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalType",
+    "aws:userid",
+    "aws:username",
+    "aws:SourceVpce",
+    "aws:SourceVpc",
+    "aws:VpcSourceIp",
+    "aws:SourceIp",
+    "aws:SecureTransport",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:UserAgent",
+    "aws:Referer",
+];
+
+fn key_name(key: &str) -> Cow<'static, str> {
+    match KNOWN_KEYS.iter().find(|k| **k == key) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(key.to_owned()),
+    }
 }
 
 /// The context keys this crate sets from [`RequestContext::with_caller`].
@@ -56,7 +109,7 @@ impl RequestContext {
             action: action.into(),
             resource: resource.into(),
             principal: None,
-            keys: Vec::new(),
+            keys: Vec::with_capacity(16),
         }
     }
 
@@ -187,8 +240,10 @@ impl RequestContext {
         S: Into<String>,
     {
         self.remove(key);
-        self.keys
-            .push((key.to_owned(), values.into_iter().map(Into::into).collect()));
+        self.keys.push((
+            key_name(key),
+            Values::collect(values.into_iter().map(Into::into)),
+        ));
         self
     }
 
@@ -234,7 +289,7 @@ impl RequestContext {
 
     /// Every key that is set, with its values, in the order they were set.
     pub fn keys(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.keys.iter().map(|(k, v)| (&**k, v.as_slice()))
     }
 }
 
@@ -258,4 +313,30 @@ pub fn execute_api_arn(
 ) -> String {
     let path = path.strip_prefix('/').unwrap_or(path);
     format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Known key names are kept without allocating, others by copy; both read back the same
+    /// way, whatever their case, and one value or several keep their order.
+    #[test]
+    fn known_and_other_keys_agree() {
+        assert!(matches!(key_name("aws:SourceVpce"), Cow::Borrowed(_)));
+        assert!(matches!(key_name("aws:sourcevpce"), Cow::Owned(_)));
+        assert!(matches!(key_name("aws:PrincipalTag/team"), Cow::Owned(_)));
+        let ctx = RequestContext::new("s3:GetObject", "arn:aws:s3:::b/k")
+            .with_key("aws:SourceVpce", "vpce-1")
+            .with_key("aws:sourceVPC", "vpc-1")
+            .with_values("x:Many", ["a", "b"])
+            .with_values("x:None", Vec::<String>::new());
+        assert_eq!(ctx.value("AWS:SOURCEVPCE"), Some("vpce-1"));
+        assert_eq!(ctx.value("aws:SourceVpc"), Some("vpc-1"));
+        assert_eq!(
+            ctx.values("x:many"),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
+        assert_eq!(ctx.values("x:none"), Some(&[][..]));
+    }
 }

@@ -3,6 +3,11 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod load;
+pub mod peer;
+pub mod redis;
+
+#[allow(unused_imports)]
+pub use peer::{available, in_ci};
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -99,35 +104,6 @@ pub fn header<'r>(response: &'r http::Response<Bytes>, name: &str) -> &'r str {
 
 pub fn json(response: &http::Response<Bytes>) -> serde_json::Value {
     serde_json::from_slice(response.body()).unwrap()
-}
-
-/// True when `CI=true`: a missing tool is then a failure, not a skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Whether `probe` runs; when not, fails in CI and says so elsewhere.
-pub fn available(tool: &str, probe: &mut std::process::Command, install: &str) -> bool {
-    let ok = probe.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        if in_ci() {
-            panic!("{tool} is required in CI but not usable here: {install}");
-        }
-        let notice = format!(
-            "SKIPPED: {tool} is not usable here ({install}); set CI=true to make this a failure"
-        );
-        // The harness captures eprintln! of passing tests; /dev/stderr is not captured.
-        let shown = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/stderr")
-            .and_then(|mut err| {
-                std::io::Write::write_all(&mut err, format!("{notice}\n").as_bytes())
-            });
-        if shown.is_err() {
-            eprintln!("{notice}");
-        }
-    }
-    ok
 }
 
 /// The headers botocore's `SigV4Auth` adds to `method url` with `body`, signed by `key`, or
