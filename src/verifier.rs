@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use crate::auth_params::{
     split_ascii, AuthorizationHeader, CredentialScope, PresignedQuery, Scheme,
 };
+use crate::canonical::names::{param, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use crate::canonical::{
     headers::cmp_bytes, headers::sort_headers, query, CanonicalRequest, HeaderRef, Param, PathRules,
 };
@@ -27,9 +28,7 @@ use crate::request::{
     input_of, is_lower_token_list, raw_input, Headers, Input, RawFault, RawRequest,
 };
 use crate::settings::SigningSettings;
-use crate::signer::{
-    param, Signature, MAX_PRESIGN_EXPIRY, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
-};
+use crate::sign::{Signature, MAX_PRESIGN_EXPIRY};
 use crate::signing_key::KeyCache;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
