@@ -1,31 +1,16 @@
 //! Each speed trick of `src/fast/` against its plain version, in the same run: a trick stays
-//! only while it saves something that matters.
+//! only while it saves something that matters (`src/fast/mod.rs` lists those taken out).
 
 #![allow(dead_code, missing_docs, unused_imports)]
 
-use std::hash::{Hash, Hasher};
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "../src/fast/copy.rs"]
 mod copy;
-#[path = "../src/fast/hex.rs"]
-mod hex;
 #[path = "../src/fast/name_filter.rs"]
 mod name_filter;
-#[path = "../src/fast/slot_hash.rs"]
-mod slot_hash;
-
-fn bench_hex(c: &mut Criterion) {
-    let digest: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(73));
-    let mut g = c.benchmark_group("hex of a digest");
-    g.bench_function("swar", |b| b.iter(|| hex::hex_lower(black_box(&digest))));
-    g.bench_function("plain", |b| {
-        b.iter(|| hex::plain::hex_lower(black_box(&digest)))
-    });
-    g.finish();
-}
 
 /// The names the default signer looks for: those it sets, `host`, and the default unsigned ones.
 const SPECIAL: [&str; 18] = [
@@ -84,22 +69,6 @@ fn bench_name_filter(c: &mut Criterion) {
     g.finish();
 }
 
-fn slot<H: Hasher + Default>() -> u64 {
-    let mut h = H::default();
-    black_box("AKIDEXAMPLE").hash(&mut h);
-    black_box(b"20150830").hash(&mut h);
-    black_box("us-east-1").hash(&mut h);
-    black_box("execute-api").hash(&mut h);
-    h.finish()
-}
-
-fn bench_slot_hash(c: &mut Criterion) {
-    let mut g = c.benchmark_group("key cache slot");
-    g.bench_function("fold", |b| b.iter(slot::<slot_hash::FoldHasher>));
-    g.bench_function("siphash", |b| b.iter(slot::<slot_hash::plain::SipHasher>));
-    g.finish();
-}
-
 /// The pieces of the benchmark GET's canonical request, as the hasher's buffer receives them.
 const PIECES: [&[u8]; 14] = [
     b"GET",
@@ -145,11 +114,5 @@ fn bench_copy(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(
-    benches,
-    bench_hex,
-    bench_name_filter,
-    bench_slot_hash,
-    bench_copy
-);
+criterion_group!(benches, bench_name_filter, bench_copy);
 criterion_main!(benches);

@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::fast::hex::hex_lower;
+use crate::canonical::hex_lower;
 
 /// `x-amz-content-sha256` for a body the signature does not cover.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";

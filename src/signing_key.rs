@@ -7,9 +7,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::fast::slot_hash::{FoldHasher, SlotHasher};
 use crate::per_second::PerSecond;
 use std::sync::RwLock;
 
@@ -285,7 +284,7 @@ fn evict_oldest(entries: &mut Slots) {
 /// Only keys that a secret store or the signer vouched for reach the cache, so the hash does not
 /// need to resist flooding.
 fn slot_of(id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
-    let mut h = FoldHasher::default();
+    let mut h = DefaultHasher::new();
     id.hash(&mut h);
     date.hash(&mut h);
     region.hash(&mut h);
@@ -293,8 +292,8 @@ fn slot_of(id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
     h.finish()
 }
 
-/// The map from slot to entry. Slots are already hashes, so the map uses them as they are.
-type Slots = HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>;
+/// The map from slot to entry.
+type Slots = HashMap<u64, Entry>;
 
 impl Default for KeyCache {
     /// A cache of 64 keys.

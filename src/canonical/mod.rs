@@ -10,7 +10,6 @@ pub(crate) mod names;
 pub(crate) mod path;
 pub(crate) mod query;
 
-use crate::fast::hex::hex_lower;
 use crate::sha256::Hasher;
 
 pub(crate) use headers::HeaderRef;
@@ -83,6 +82,21 @@ impl CanonicalRequest<'_> {
     }
 }
 
+/// Lower-case hex of a 32-byte digest (a SHA-256 or an HMAC), on the stack.
+pub(crate) fn hex_lower(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    write_hex_lower(&mut out, digest);
+    out
+}
+
+/// Writes lower-case hex of `bytes` into `out`, as far as both go (two digits a byte).
+pub(crate) fn write_hex_lower(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.as_chunks_mut::<2>().0.iter_mut().zip(bytes) {
+        *pair = [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]];
+    }
+}
+
 /// Writes `n` in decimal.
 pub(crate) fn write_decimal<S: Sink + ?Sized>(sink: &mut S, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -101,7 +115,17 @@ pub(crate) fn write_decimal<S: Sink + ?Sized>(sink: &mut S, mut n: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_decimal;
+    use super::{hex_lower, write_decimal};
+
+    #[test]
+    fn hex_matches_format_for_every_byte() {
+        for start in 0..=255u8 {
+            let digest: [u8; 32] =
+                std::array::from_fn(|i| start.wrapping_add((i as u8).wrapping_mul(37)));
+            let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(std::str::from_utf8(&hex_lower(&digest)).unwrap(), expected);
+        }
+    }
 
     #[test]
     fn decimals_match_display() {

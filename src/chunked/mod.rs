@@ -31,7 +31,7 @@ pub use encoder::{sign_streaming_at, ChunkEncoder, ChunkHeader, ChunkTail, Strea
 pub use error::{ChunkEncodeError, ChunkError};
 
 use crate::canonical::encode::hex_value;
-use crate::fast::hex::hex_lower;
+use crate::canonical::hex_lower;
 use crate::payload::{
     STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };

@@ -18,6 +18,8 @@ mod stamp;
 mod streaming;
 
 pub use canonicalize::MAX_PRESIGN_EXPIRY;
+#[cfg(feature = "sigv4a")]
+pub(crate) use output::OutputHeaders;
 pub use output::{Signature, SignatureLocation, SigningOutput, SigningReport};
 #[cfg(feature = "sigv4a")]
 pub(crate) use signer::config_error;

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::canonical::hex_lower;
 use crate::date::AmzDate;
-use crate::fast::hex::hex_lower;
 
 /// A SigV4 signature: 64 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,22 +49,24 @@ pub enum SignatureLocation {
     Query(Duration),
 }
 
-/// What signing a [`RawRequest`](crate::RawRequest) produced: the headers to add to it.
+/// The headers signing a request given as parts sets, for SigV4 and SigV4a alike.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SigningOutput {
+pub(crate) struct OutputHeaders {
     pub(crate) date: AmzDate,
+    /// SigV4a only.
+    pub(crate) region_set: Option<String>,
     pub(crate) authorization: String,
     pub(crate) security_token: Option<String>,
     pub(crate) content_sha256: Option<String>,
-    pub(crate) signature: Signature,
 }
 
-impl SigningOutput {
-    /// The headers to set on the request, in the order `X-Amz-Date`, `X-Amz-Security-Token`,
+impl OutputHeaders {
+    /// In the order `X-Amz-Date`, `X-Amz-Region-Set`, `X-Amz-Security-Token`,
     /// `X-Amz-Content-Sha256`, `Authorization` (the optional ones only when they apply).
-    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             Some(("X-Amz-Date", self.date.as_str())),
+            self.region_set.as_deref().map(|s| ("X-Amz-Region-Set", s)),
             self.security_token
                 .as_deref()
                 .map(|t| ("X-Amz-Security-Token", t)),
@@ -76,10 +78,25 @@ impl SigningOutput {
         .into_iter()
         .flatten()
     }
+}
+
+/// What signing a [`RawRequest`](crate::RawRequest) produced: the headers to add to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningOutput {
+    pub(crate) headers: OutputHeaders,
+    pub(crate) signature: Signature,
+}
+
+impl SigningOutput {
+    /// The headers to set on the request, in the order `X-Amz-Date`, `X-Amz-Security-Token`,
+    /// `X-Amz-Content-Sha256`, `Authorization` (the optional ones only when they apply).
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.headers.iter()
+    }
 
     /// The `Authorization` header value.
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        &self.headers.authorization
     }
 
     /// The signature.
@@ -89,20 +106,21 @@ impl SigningOutput {
 
     /// The `X-Amz-Date` value.
     pub fn date(&self) -> AmzDate {
-        self.date
+        self.headers.date
     }
 }
 
 impl fmt::Debug for SigningOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = &self.headers;
         f.debug_struct("SigningOutput")
-            .field("date", &self.date)
-            .field("authorization", &self.authorization)
+            .field("date", &h.date)
+            .field("authorization", &h.authorization)
             .field(
                 "security_token",
-                &self.security_token.as_ref().map(|_| "** redacted **"),
+                &h.security_token.as_ref().map(|_| "** redacted **"),
             )
-            .field("content_sha256", &self.content_sha256)
+            .field("content_sha256", &h.content_sha256)
             .finish()
     }
 }

@@ -17,7 +17,7 @@ use crate::stack::StackBuf;
 use crate::string_to_sign::StringToSign;
 
 use super::canonicalize::Canonical;
-use super::output::SignatureLocation;
+use super::output::{OutputHeaders, SignatureLocation};
 
 /// A signature that is written as hex text.
 pub(crate) trait HexSignature: Copy {
@@ -122,6 +122,29 @@ pub(crate) fn sign_request<S: Scheme, B>(
     value.set_sensitive(true);
     headers.insert(AUTHORIZATION, value);
     Ok(values.signature)
+}
+
+/// Signs a request given as parts; returns the headers to add.
+pub(crate) fn sign_raw<S: Scheme>(
+    scheme: &S,
+    request: &RawRequest<'_>,
+    payload: Payload<'_>,
+    time: SystemTime,
+) -> Result<(OutputHeaders, S::Signature), SigningError> {
+    let input = raw_input(request)?;
+    let owned = |s: &str| s.to_owned();
+    let content_sha256 = scheme.settings().content_sha256_header;
+    scheme.run(&input, payload, time, SignatureLocation::Headers, |s| {
+        let headers = OutputHeaders {
+            date: *s.canonical.additions().date,
+            region_set: scheme.region_set().map(owned),
+            // Built from ASCII and `&str` inputs: the conversion is lossless.
+            authorization: String::from_utf8_lossy(&s.authorization()).into_owned(),
+            security_token: scheme.session_token().map(owned),
+            content_sha256: content_sha256.then(|| owned(s.payload.as_str())),
+        };
+        (headers, s.signature)
+    })
 }
 
 /// The payload a presigned URL signs when the caller names none.

@@ -213,19 +213,8 @@ impl Signer {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<SigningOutput, SigningError> {
-        let input = raw_input(request)?;
-        let location = SignatureLocation::Headers;
-        self.run(&input, payload, time, location, |signed| SigningOutput {
-            date: *signed.canonical.additions().date,
-            // Built from ASCII and `&str` inputs: the conversion cannot fail.
-            authorization: String::from_utf8_lossy(&signed.authorization()).into_owned(),
-            security_token: self.credentials.session_token().map(str::to_owned),
-            content_sha256: self
-                .settings
-                .content_sha256_header
-                .then(|| signed.payload.as_str().to_owned()),
-            signature: signed.signature,
-        })
+        let (headers, signature) = pipeline::sign_raw(self, request, payload, time)?;
+        Ok(SigningOutput { headers, signature })
     }
 
     /// Presigns a request given as parts; returns the query string of the presigned URL

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use p256::NistP256;
 
-use crate::canonical::Sink;
+use crate::canonical::{write_hex_lower, Sink};
 use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
@@ -17,6 +17,7 @@ use crate::settings::SigningSettings;
 use crate::sha256::Hasher;
 use crate::sign::canonicalize::{canonicalize, special_names, Additions, Rules};
 use crate::sign::pipeline::{self, HexSignature, Scheme, Signed};
+use crate::sign::OutputHeaders;
 use crate::sign::{config_error, SignatureLocation};
 use crate::sigv4a::key::SigningKeyV4a;
 use crate::sigv4a::region_set::RegionSet;
@@ -39,17 +40,11 @@ pub struct SignatureV4a {
 
 impl SignatureV4a {
     fn from_der(der: &[u8]) -> Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 2 * MAX_DER_LEN];
-        let mut len = 0;
-        for (pair, b) in hex.chunks_exact_mut(2).zip(der) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 15)];
-            len += 2;
-        }
+        write_hex_lower(&mut hex, der);
         SignatureV4a {
             hex,
-            len: len as u8,
+            len: (2 * der.len().min(MAX_DER_LEN)) as u8,
         }
     }
 
@@ -100,11 +95,7 @@ impl fmt::Debug for SigningReportV4a {
 /// What SigV4a-signing a [`RawRequest`] produced: the headers to add to it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningOutputV4a {
-    date: AmzDate,
-    region_set: String,
-    authorization: String,
-    security_token: Option<String>,
-    content_sha256: Option<String>,
+    headers: OutputHeaders,
     signature: SignatureV4a,
 }
 
@@ -112,24 +103,12 @@ impl SigningOutputV4a {
     /// The headers to set on the request: `X-Amz-Date`, `X-Amz-Region-Set`,
     /// `X-Amz-Security-Token` and `X-Amz-Content-Sha256` when they apply, `Authorization`.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            Some(("X-Amz-Date", self.date.as_str())),
-            Some(("X-Amz-Region-Set", self.region_set.as_str())),
-            self.security_token
-                .as_deref()
-                .map(|t| ("X-Amz-Security-Token", t)),
-            self.content_sha256
-                .as_deref()
-                .map(|c| ("X-Amz-Content-Sha256", c)),
-            Some(("Authorization", self.authorization.as_str())),
-        ]
-        .into_iter()
-        .flatten()
+        self.headers.iter()
     }
 
     /// The `Authorization` header value.
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        &self.headers.authorization
     }
 
     /// The signature.
@@ -141,9 +120,12 @@ impl SigningOutputV4a {
 impl fmt::Debug for SigningOutputV4a {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningOutputV4a")
-            .field("date", &self.date)
-            .field("region_set", &self.region_set)
-            .field("authorization", &self.authorization)
+            .field("date", &self.headers.date)
+            .field(
+                "region_set",
+                &self.headers.region_set.as_deref().unwrap_or_default(),
+            )
+            .field("authorization", &self.headers.authorization)
             .finish_non_exhaustive()
     }
 }
@@ -321,19 +303,8 @@ impl SignerV4a {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<SigningOutputV4a, SigningError> {
-        let input = raw_input(request)?;
-        let location = SignatureLocation::Headers;
-        self.run(&input, payload, time, location, |signed| SigningOutputV4a {
-            date: *signed.canonical.additions().date,
-            region_set: self.region_set.clone(),
-            authorization: String::from_utf8_lossy(&signed.authorization()).into_owned(),
-            security_token: self.credentials.session_token().map(str::to_owned),
-            content_sha256: self
-                .settings
-                .content_sha256_header
-                .then(|| signed.payload.as_str().to_owned()),
-            signature: signed.signature,
-        })
+        let (headers, signature) = pipeline::sign_raw(self, request, payload, time)?;
+        Ok(SigningOutputV4a { headers, signature })
     }
 
     /// Presigns a request given as parts; returns the query string of the presigned URL.
