@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::canonical::hex_lower;
 use crate::date::AmzDate;
+use crate::sign::pipeline::Explained;
 
 /// A SigV4 signature: 64 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,6 +137,16 @@ pub struct SigningReport {
     pub string_to_sign: String,
     /// The resulting signature.
     pub signature: Signature,
+}
+
+impl From<Explained<Signature>> for SigningReport {
+    fn from(texts: Explained<Signature>) -> Self {
+        SigningReport {
+            canonical_request: texts.canonical_request,
+            string_to_sign: texts.string_to_sign,
+            signature: texts.signature,
+        }
+    }
 }
 
 impl fmt::Debug for SigningReport {

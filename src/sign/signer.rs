@@ -244,7 +244,8 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        self.explain(&input_of(request), payload, location, time)
+        pipeline::explain(self, &input_of(request), payload, location, time)
+            .map(SigningReport::from)
     }
 
     /// As [`Signer::explain_at`], for a request given as parts.
@@ -258,22 +259,8 @@ impl Signer {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReport, SigningError> {
-        self.explain(&raw_input(request)?, payload, location, time)
-    }
-
-    fn explain(
-        &self,
-        input: &Input<'_>,
-        payload: Payload<'_>,
-        location: SignatureLocation,
-        time: SystemTime,
-    ) -> Result<SigningReport, SigningError> {
-        let texts = pipeline::explain(self, input, payload, location, time)?;
-        Ok(SigningReport {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
-            signature: texts.signature,
-        })
+        pipeline::explain(self, &raw_input(request)?, payload, location, time)
+            .map(SigningReport::from)
     }
 
     /// Step 1: what every request signed in the second of `time` shares.

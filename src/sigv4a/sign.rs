@@ -16,7 +16,7 @@ use crate::request::{input_of, raw_input, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::sha256::Hasher;
 use crate::sign::canonicalize::{canonicalize, special_names, Additions, Rules};
-use crate::sign::pipeline::{self, HexSignature, Scheme, Signed};
+use crate::sign::pipeline::{self, Explained, HexSignature, Scheme, Signed};
 use crate::sign::OutputHeaders;
 use crate::sign::{config_error, SignatureLocation};
 use crate::sigv4a::key::SigningKeyV4a;
@@ -81,6 +81,16 @@ pub struct SigningReportV4a {
     pub string_to_sign: String,
     /// The resulting signature.
     pub signature: SignatureV4a,
+}
+
+impl From<Explained<SignatureV4a>> for SigningReportV4a {
+    fn from(texts: Explained<SignatureV4a>) -> Self {
+        SigningReportV4a {
+            canonical_request: texts.canonical_request,
+            string_to_sign: texts.string_to_sign,
+            signature: texts.signature,
+        }
+    }
 }
 
 impl fmt::Debug for SigningReportV4a {
@@ -332,7 +342,8 @@ impl SignerV4a {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReportV4a, SigningError> {
-        self.explain(&input_of(request), payload, location, time)
+        pipeline::explain(self, &input_of(request), payload, location, time)
+            .map(SigningReportV4a::from)
     }
 
     /// As [`SignerV4a::explain_at`], for a request given as parts.
@@ -346,22 +357,8 @@ impl SignerV4a {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReportV4a, SigningError> {
-        self.explain(&raw_input(request)?, payload, location, time)
-    }
-
-    fn explain(
-        &self,
-        input: &Input<'_>,
-        payload: Payload<'_>,
-        location: SignatureLocation,
-        time: SystemTime,
-    ) -> Result<SigningReportV4a, SigningError> {
-        let texts = pipeline::explain(self, input, payload, location, time)?;
-        Ok(SigningReportV4a {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
-            signature: texts.signature,
-        })
+        pipeline::explain(self, &raw_input(request)?, payload, location, time)
+            .map(SigningReportV4a::from)
     }
 }
 
