@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::canonical::encode::{encoded_bytes, hex_value, Encoding};
-use crate::signer::param;
+use crate::canonical::names::param;
 use crate::string_to_sign::ALGORITHM;
 use crate::verify_error::VerifyError;
 
@@ -368,9 +368,7 @@ const INCOMPLETE_QUERY: VerifyError = VerifyError::IncompleteSignature {
 
 /// The `name=value` pieces of a query, as sent.
 pub(crate) fn query_params(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    split_ascii(query, b'&')
-        .filter(|p| !p.is_empty())
-        .map(|p| split_once_ascii(p, b'=').unwrap_or((p, "")))
+    crate::canonical::query::str_pairs(query)
 }
 
 /// Splits `s` at every `sep` (an ASCII byte). Authentication strings are short, and a plain

@@ -9,17 +9,18 @@ mod chunked;
 mod credentials;
 mod date;
 mod error;
+mod fast;
 mod payload;
+mod per_second;
 mod replay;
 mod request;
 mod settings;
 mod sha256;
-mod signer;
+mod sign;
 mod signing_key;
 #[cfg(feature = "sigv4a")]
 mod sigv4a;
 mod stack;
-mod stamp;
 mod string_to_sign;
 mod verify;
 mod verify_error;
@@ -40,7 +41,7 @@ pub use payload::{
 pub use replay::{ReplayCheck, ReplayEntry, ReplayGuard, ReplayStore};
 pub use request::RawRequest;
 pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
-pub use signer::{
+pub use sign::{
     Signature, SignatureLocation, Signer, SigningOutput, SigningReport, MAX_PRESIGN_EXPIRY,
 };
 pub use signing_key::{KeyCache, SigningKey};

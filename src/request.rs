@@ -1,6 +1,7 @@
 //! What signing and verifying need from a request, however it was given: an
 //! [`http::Request`] or a [`RawRequest`] of borrowed parts.
 
+use crate::canonical::write_decimal;
 use crate::error::SigningError;
 use crate::stack::StackBuf;
 
@@ -127,20 +128,7 @@ pub(crate) fn host_from_uri(uri: &http::Uri) -> Option<StackBuf<256>> {
         };
         if default != Some(port) {
             out.push(b":");
-            let mut text = [0u8; 5];
-            let mut n = port;
-            let mut start = text.len();
-            loop {
-                start -= 1;
-                if let Some(d) = text.get_mut(start) {
-                    *d = b'0' + (n % 10) as u8;
-                }
-                n /= 10;
-                if n == 0 || start == 0 {
-                    break;
-                }
-            }
-            out.push(text.get(start..).unwrap_or_default());
+            write_decimal(&mut out, u64::from(port));
         }
     }
     Some(out)

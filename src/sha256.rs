@@ -15,7 +15,7 @@ use std::fmt;
 use sha2::block_api::compress256;
 use zeroize::Zeroize;
 
-use crate::stack::copy_short;
+use crate::fast::copy::copy_short;
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const IV: [u32; 8] = [

@@ -7,8 +7,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::{Mutex, RwLock};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::per_second::PerSecond;
+use std::sync::RwLock;
 
 use zeroize::Zeroizing;
 
@@ -82,9 +84,9 @@ struct Entry {
     region: Box<str>,
     service: Box<str>,
     key: SigningKey,
-    /// The `X-Amz-Date` of the last string to sign signed with this key, and the HMAC paused
-    /// after that string's fixed start: requests signed in the same second skip a block.
-    recent: Mutex<Option<([u8; 16], Midstate)>>,
+    /// The HMAC paused after the fixed start of the last second's strings to sign, keyed by
+    /// their `X-Amz-Date`: requests signed in the same second skip a block.
+    recent: PerSecond<[u8; 16], Midstate>,
 }
 
 impl Entry {
@@ -202,7 +204,7 @@ impl KeyCache {
                     region: region.into(),
                     service: service.into(),
                     key: key.clone(),
-                    recent: Mutex::new(None),
+                    recent: PerSecond::default(),
                 },
             );
         }
@@ -227,27 +229,16 @@ impl KeyCache {
             service: scope.service,
         };
         let cached = self.with_cached(&lookup, |e| {
-            // The entry's own lock is held only to read or replace the paused state, never to
-            // hash; the cache's read lock does not keep other readers out.
-            let recent = match e.recent.lock() {
-                Ok(recent) => match &*recent {
-                    Some((d, mid)) if d == amz_date => Some(mid.clone()),
-                    _ => None,
-                },
-                Err(_) => None,
+            let pause = |_: Option<&Midstate>| {
+                Some(
+                    e.key
+                        .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope)),
+                )
             };
-            let mid = recent.unwrap_or_else(|| {
-                let mid = e
-                    .key
-                    .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope));
-                if let Ok(mut recent) = e.recent.lock() {
-                    *recent = Some((*amz_date, mid.clone()));
-                }
-                mid
-            });
-            e.key.sign_resumed(&mid, hash)
+            let recent = e.recent.get(*amz_date, pause)?;
+            Some(e.key.sign_resumed(recent.get()?, hash))
         });
-        if let Some(mac) = cached {
+        if let Some(Some(mac)) = cached {
             return mac;
         }
         let key = self.get_bytes(
@@ -293,53 +284,16 @@ fn evict_oldest(entries: &mut Slots) {
 /// Only keys that a secret store or the signer vouched for reach the cache, so the hash does not
 /// need to resist flooding.
 fn slot_of(id: &str, date: &[u8; 8], region: &str, service: &str) -> u64 {
-    let mut h = FxLike(0);
+    let mut h = DefaultHasher::new();
     id.hash(&mut h);
     date.hash(&mut h);
     region.hash(&mut h);
     service.hash(&mut h);
-    h.0
+    h.finish()
 }
 
-/// The map from slot to entry. Slots are already hashes, so the map uses them as they are.
-type Slots = HashMap<u64, Entry, BuildHasherDefault<SlotHasher>>;
-
-#[derive(Default)]
-struct SlotHasher(u64);
-
-impl Hasher for SlotHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in anyway.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-struct FxLike(u64);
-
-impl Hasher for FxLike {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-}
+/// The map from slot to entry.
+type Slots = HashMap<u64, Entry>;
 
 impl Default for KeyCache {
     /// A cache of 64 keys.

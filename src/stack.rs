@@ -3,6 +3,7 @@
 //! `unsafe`: the inline storage is an ordinary array of `Copy + Default` values.
 
 use crate::canonical::Sink;
+use crate::fast::copy::copy_short;
 
 /// A byte buffer with `N` bytes of inline storage that moves to a `Vec` when it outgrows them.
 ///
@@ -135,38 +136,6 @@ impl<T: Copy + Default, const N: usize> StackVec<T, N> {
     }
 }
 
-/// `dst.copy_from_slice(src)` for slices of equal length, with the short lengths of canonical
-/// request pieces (names, values, separators) done inline by two overlapping fixed-size moves
-/// instead of a call to `memcpy`.
-#[inline(always)]
-pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
-    let n = src.len();
-    if dst.len() != n {
-        return;
-    }
-    if (8..=16).contains(&n) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<8>(), src.first_chunk::<8>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<8>(), src.last_chunk::<8>()) {
-            *d = *s;
-        }
-    } else if (4..8).contains(&n) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<4>(), src.first_chunk::<4>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<4>(), src.last_chunk::<4>()) {
-            *d = *s;
-        }
-    } else if n < 4 {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
-        }
-    } else {
-        dst.copy_from_slice(src);
-    }
-}
-
 /// Stable insertion sort: no allocation, and fastest for the handful of headers or query
 /// parameters a request carries. Falls back to the standard (allocating) stable sort for long
 /// inputs so a hostile request cannot make it quadratic.
@@ -202,16 +171,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_copies_copy_every_length() {
-        let src: Vec<u8> = (1..=40).collect();
-        for n in 0..=40 {
-            let mut dst = vec![0u8; n];
-            copy_short(&mut dst, &src[..n]);
-            assert_eq!(dst, &src[..n]);
-        }
-    }
 
     #[test]
     fn stack_buf_spills_and_keeps_contents() {

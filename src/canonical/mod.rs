@@ -6,6 +6,7 @@
 
 pub(crate) mod encode;
 pub(crate) mod headers;
+pub(crate) mod names;
 pub(crate) mod path;
 pub(crate) mod query;
 
@@ -81,42 +82,57 @@ impl CanonicalRequest<'_> {
     }
 }
 
-/// Lower-case hex of a 32-byte digest, on the stack.
-///
-/// Four bytes at a time in one 64-bit word: their eight nibbles are spread one per byte, then
-/// turned into ASCII together (`'0' + n`, plus 39 more for `a`-`f`). Every step stays inside its
-/// byte, so no lane carries into the next.
+/// Lower-case hex of a 32-byte digest (a SHA-256 or an HMAC), on the stack.
 pub(crate) fn hex_lower(digest: &[u8; 32]) -> [u8; 64] {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let mut out = [0u8; 64];
-    for (dst, src) in out.chunks_exact_mut(8).zip(digest.chunks_exact(4)) {
-        let x = u64::from(u32::from_be_bytes(src.try_into().unwrap_or([0; 4])));
-        // Byte i of `x` to 16-bit lane i (lane 0 = first byte), little-endian.
-        let lanes = ((x >> 24) & 0xff)
-            | ((x >> 16) & 0xff) << 16
-            | ((x >> 8) & 0xff) << 32
-            | (x & 0xff) << 48;
-        // In each lane, the high nibble first (low byte), then the low nibble.
-        let nibbles =
-            ((lanes >> 4) & 0x000f_000f_000f_000f) | ((lanes & 0x000f_000f_000f_000f) << 8);
-        let letters = ((nibbles + 6 * ONES) >> 4) & ONES;
-        let ascii = nibbles + 0x30 * ONES + letters * 39;
-        dst.copy_from_slice(&ascii.to_le_bytes());
-    }
+    write_hex_lower(&mut out, digest);
     out
+}
+
+/// Writes lower-case hex of `bytes` into `out`, as far as both go (two digits a byte).
+pub(crate) fn write_hex_lower(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.as_chunks_mut::<2>().0.iter_mut().zip(bytes) {
+        *pair = [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]];
+    }
+}
+
+/// Writes `n` in decimal.
+pub(crate) fn write_decimal<S: Sink + ?Sized>(sink: &mut S, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        // `n % 10` is a single digit.
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    sink.put(digits.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
 mod tests {
-    use super::hex_lower;
+    use super::{hex_lower, write_decimal};
 
     #[test]
-    fn hex_matches_the_plain_encoding_for_every_byte() {
+    fn hex_matches_format_for_every_byte() {
         for start in 0..=255u8 {
             let digest: [u8; 32] =
                 std::array::from_fn(|i| start.wrapping_add((i as u8).wrapping_mul(37)));
             let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(std::str::from_utf8(&hex_lower(&digest)).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn decimals_match_display() {
+        for n in [0, 1, 9, 10, 443, 65_535, 604_800, u64::MAX] {
+            let mut out = Vec::new();
+            write_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
         }
     }
 }

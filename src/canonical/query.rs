@@ -101,48 +101,59 @@ impl<'a> Param<'a> {
     }
 }
 
-/// Splits a wire query (without the leading `?`) into parameters, the way
+/// One `name=value` piece of a wire query.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pair<'a> {
+    /// The piece as sent, between its `&`s.
+    pub text: &'a [u8],
+    pub name: &'a [u8],
+    pub value: &'a [u8],
+}
+
+/// The pieces of a wire query (without the leading `?`), split the way
 /// `application/x-www-form-urlencoded` does: empty pieces between `&`s are skipped and a piece
-/// without `=` is a name with an empty value.
+/// without `=` is a name with an empty value. The one query splitter: the canonical query, a
+/// presigned URL and the verifier's reading of `X-Amz-*` parameters all go through it.
+pub(crate) fn pairs(query: &[u8]) -> impl Iterator<Item = Pair<'_>> {
+    query
+        .split(|&b| b == b'&')
+        .filter(|piece| !piece.is_empty())
+        .map(|text| {
+            let (name, value) = match text.iter().position(|&b| b == b'=') {
+                Some(at) => (
+                    text.get(..at).unwrap_or_default(),
+                    text.get(at + 1..).unwrap_or_default(),
+                ),
+                None => (text, &b""[..]),
+            };
+            Pair { text, name, value }
+        })
+}
+
+/// [`pairs`] of a query held as text: names and values are split at ASCII bytes, so they are
+/// text too.
+pub(crate) fn str_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    pairs(query.as_bytes()).filter_map(|p| {
+        Some((
+            std::str::from_utf8(p.name).ok()?,
+            std::str::from_utf8(p.value).ok()?,
+        ))
+    })
+}
+
+/// Splits a wire query into parameters (see [`pairs`]), keeping those `keep` accepts.
 pub(crate) fn split_query<'a, const N: usize>(
     query: &'a [u8],
     out: &mut StackVec<Param<'a>, N>,
     mut keep: impl FnMut(&Param<'a>) -> bool,
 ) {
-    // One pass: find the separators and learn whether each piece is already canonical.
-    let mut rest = query;
-    while !rest.is_empty() {
-        let mut eq = None;
-        let mut identity = true;
-        let mut end = rest.len();
-        for (i, &b) in rest.iter().enumerate() {
-            if b == b'&' {
-                end = i;
-                break;
-            }
-            if b == b'=' && eq.is_none() {
-                eq = Some(i);
-            } else {
-                identity &= Encoding::QUERY.keeps_literally(b);
-            }
-        }
-        let (piece, tail) = rest.split_at(end);
-        rest = tail.get(1..).unwrap_or_default();
-        if piece.is_empty() {
-            continue;
-        }
-        let (key, value) = match eq {
-            Some(at) => (
-                piece.get(..at).unwrap_or_default(),
-                piece.get(at + 1..).unwrap_or_default(),
-            ),
-            None => (piece, &b""[..]),
-        };
+    for Pair { name, value, .. } in pairs(query) {
+        let literal = |part: &[u8]| part.iter().all(|&b| Encoding::QUERY.keeps_literally(b));
         let param = Param {
-            key: Some(key),
+            key: Some(name),
             value: Some(value),
             kind: Kind::Wire,
-            identity,
+            identity: literal(name) && literal(value),
         };
         if keep(&param) {
             out.push(param);
@@ -211,6 +222,14 @@ mod tests {
         assert_eq!(canon("&&a&&b=&=c"), "=c&a=&b=");
         assert_eq!(canon("k=v=w"), "k=v%3Dw");
         assert_eq!(canon("a+b=c+d"), "a%20b=c%20d");
+    }
+
+    #[test]
+    fn pairs_split_at_the_first_equals_sign() {
+        let got: Vec<_> = str_pairs("a=1&&b&c=d=e&=f").collect();
+        assert_eq!(got, [("a", "1"), ("b", ""), ("c", "d=e"), ("", "f")]);
+        let texts: Vec<_> = pairs(b"a=1&&b").map(|p| p.text).collect();
+        assert_eq!(texts, [&b"a=1"[..], b"b"]);
     }
 
     #[test]

@@ -33,8 +33,9 @@ pub use error::{ChunkEncodeError, ChunkError};
 use crate::canonical::encode::hex_value;
 use crate::canonical::hex_lower;
 use crate::payload::{
-    EMPTY_SHA256, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
+use crate::string_to_sign::{write_chunk_string_to_sign, write_trailer_string_to_sign, Scope};
 use crate::{AmzDate, Signature, SigningKey};
 
 /// The smallest chunk S3 accepts other than the last one (`InvalidChunkSizeError` below it).
@@ -44,8 +45,6 @@ pub const MIN_CHUNK_SIZE: usize = 8192;
 /// the header, the data, then this.
 pub const CHUNK_DATA_END: &[u8] = b"\r\n";
 
-const PAYLOAD_ALGORITHM: &[u8] = b"AWS4-HMAC-SHA256-PAYLOAD";
-const TRAILER_ALGORITHM: &[u8] = b"AWS4-HMAC-SHA256-TRAILER";
 const SIGNATURE_EXTENSION: &[u8] = b";chunk-signature=";
 const TRAILER_SIGNATURE_NAME: &[u8] = b"x-amz-trailer-signature";
 
@@ -247,7 +246,8 @@ fn decode_wire_signature(text: &[u8]) -> Option<[u8; 32]> {
 pub struct ChunkChain {
     key: SigningKey,
     date: AmzDate,
-    scope: Box<str>,
+    region: Box<str>,
+    service: Box<str>,
     previous: Signature,
 }
 
@@ -255,7 +255,8 @@ impl std::fmt::Debug for ChunkChain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChunkChain")
             .field("date", &self.date)
-            .field("scope", &self.scope)
+            .field("region", &self.region)
+            .field("service", &self.service)
             .field("previous", &self.previous)
             .finish_non_exhaustive()
     }
@@ -271,11 +272,11 @@ impl ChunkChain {
         service: &str,
         seed: Signature,
     ) -> Self {
-        let scope = format!("{}/{region}/{service}/aws4_request", date.date()).into_boxed_str();
         ChunkChain {
             key,
             date,
-            scope,
+            region: region.into(),
+            service: service.into(),
             previous: seed,
         }
     }
@@ -316,40 +317,21 @@ impl ChunkChain {
     }
 
     pub(crate) fn chunk_mac(&self, sha256: &[u8; 32]) -> [u8; 32] {
-        self.string_to_sign_mac(PAYLOAD_ALGORITHM, Some(EMPTY_SHA256.as_bytes()), sha256)
+        let (previous, hash) = (self.previous.as_bytes(), &hex_lower(sha256));
+        self.key.sign_sink(|h| {
+            write_chunk_string_to_sign(h, self.date.as_bytes(), &self.scope(), previous, hash)
+        })
     }
 
     pub(crate) fn trailer_mac(&self, sha256: &[u8; 32]) -> [u8; 32] {
-        self.string_to_sign_mac(TRAILER_ALGORITHM, None, sha256)
+        let (previous, hash) = (self.previous.as_bytes(), &hex_lower(sha256));
+        self.key.sign_sink(|h| {
+            write_trailer_string_to_sign(h, self.date.as_bytes(), &self.scope(), previous, hash)
+        })
     }
 
-    fn string_to_sign_mac(
-        &self,
-        algorithm: &[u8],
-        extra: Option<&[u8]>,
-        sha256: &[u8; 32],
-    ) -> [u8; 32] {
-        let hash = hex_lower(sha256);
-        let mut parts: [&[u8]; 10] = [
-            algorithm,
-            b"\n",
-            self.date.as_bytes(),
-            b"\n",
-            self.scope.as_bytes(),
-            b"\n",
-            self.previous.as_bytes(),
-            b"\n",
-            &[],
-            &hash,
-        ];
-        let mut line = [0u8; 65];
-        if let Some(extra) = extra {
-            line.iter_mut()
-                .zip(extra.iter().chain(b"\n"))
-                .for_each(|(slot, b)| *slot = *b);
-            parts[8] = &line;
-        }
-        self.key.sign(&parts)
+    fn scope(&self) -> Scope<'_> {
+        Scope::of(&self.date, &self.region, &self.service)
     }
 
     /// Moves the chain past a chunk or trailer whose MAC is `mac`.

@@ -4,26 +4,26 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
 use p256::NistP256;
 
-use crate::canonical::Sink;
+use crate::canonical::{write_hex_lower, Sink};
 use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
-use crate::payload::{Payload, PayloadHash};
+use crate::fast::name_filter::NameFilter;
+use crate::payload::Payload;
 use crate::request::{input_of, raw_input, Input, RawRequest};
 use crate::settings::SigningSettings;
 use crate::sha256::Hasher;
-use crate::signer::{
-    canonicalize, Additions, NameFilter, Rules, SignatureLocation, X_AMZ_CONTENT_SHA256,
-    X_AMZ_DATE, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
-};
+use crate::sign::canonicalize::{canonicalize, special_names, Additions, Rules};
+use crate::sign::pipeline::{self, Explained, HexSignature, Scheme, Signed};
+use crate::sign::OutputHeaders;
+use crate::sign::{config_error, SignatureLocation};
 use crate::sigv4a::key::SigningKeyV4a;
 use crate::sigv4a::region_set::RegionSet;
 use crate::sigv4a::ALGORITHM_V4A;
 use crate::stack::StackBuf;
-use crate::string_to_sign::{is_scope_part, write_string_to_sign_as, Scope};
+use crate::string_to_sign::{is_scope_part, Scope, StringToSign};
 
 /// The longest DER encoding of a P-256 ECDSA signature: two 33-byte integers and 6 bytes of
 /// framing.
@@ -40,17 +40,11 @@ pub struct SignatureV4a {
 
 impl SignatureV4a {
     fn from_der(der: &[u8]) -> Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 2 * MAX_DER_LEN];
-        let mut len = 0;
-        for (pair, b) in hex.chunks_exact_mut(2).zip(der) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 15)];
-            len += 2;
-        }
+        write_hex_lower(&mut hex, der);
         SignatureV4a {
             hex,
-            len: len as u8,
+            len: (2 * der.len().min(MAX_DER_LEN)) as u8,
         }
     }
 
@@ -89,6 +83,16 @@ pub struct SigningReportV4a {
     pub signature: SignatureV4a,
 }
 
+impl From<Explained<SignatureV4a>> for SigningReportV4a {
+    fn from(texts: Explained<SignatureV4a>) -> Self {
+        SigningReportV4a {
+            canonical_request: texts.canonical_request,
+            string_to_sign: texts.string_to_sign,
+            signature: texts.signature,
+        }
+    }
+}
+
 impl fmt::Debug for SigningReportV4a {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningReportV4a")
@@ -101,11 +105,7 @@ impl fmt::Debug for SigningReportV4a {
 /// What SigV4a-signing a [`RawRequest`] produced: the headers to add to it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningOutputV4a {
-    date: AmzDate,
-    region_set: String,
-    authorization: String,
-    security_token: Option<String>,
-    content_sha256: Option<String>,
+    headers: OutputHeaders,
     signature: SignatureV4a,
 }
 
@@ -113,24 +113,12 @@ impl SigningOutputV4a {
     /// The headers to set on the request: `X-Amz-Date`, `X-Amz-Region-Set`,
     /// `X-Amz-Security-Token` and `X-Amz-Content-Sha256` when they apply, `Authorization`.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            Some(("X-Amz-Date", self.date.as_str())),
-            Some(("X-Amz-Region-Set", self.region_set.as_str())),
-            self.security_token
-                .as_deref()
-                .map(|t| ("X-Amz-Security-Token", t)),
-            self.content_sha256
-                .as_deref()
-                .map(|c| ("X-Amz-Content-Sha256", c)),
-            Some(("Authorization", self.authorization.as_str())),
-        ]
-        .into_iter()
-        .flatten()
+        self.headers.iter()
     }
 
     /// The `Authorization` header value.
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        &self.headers.authorization
     }
 
     /// The signature.
@@ -142,9 +130,12 @@ impl SigningOutputV4a {
 impl fmt::Debug for SigningOutputV4a {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningOutputV4a")
-            .field("date", &self.date)
-            .field("region_set", &self.region_set)
-            .field("authorization", &self.authorization)
+            .field("date", &self.headers.date)
+            .field(
+                "region_set",
+                &self.headers.region_set.as_deref().unwrap_or_default(),
+            )
+            .field("authorization", &self.headers.authorization)
             .finish_non_exhaustive()
     }
 }
@@ -191,31 +182,6 @@ impl fmt::Debug for SignerV4a {
     }
 }
 
-/// The result of the SigV4a pipeline, borrowed from it while it finishes.
-struct SignedV4a<'s, 'p> {
-    date: &'s AmzDate,
-    credential: &'s [u8],
-    payload: PayloadHash<'p>,
-    signature: SignatureV4a,
-    signed_headers: &'s [u8],
-    added_host: Option<&'s [u8]>,
-    query: Option<String>,
-}
-
-impl SignedV4a<'_, '_> {
-    fn authorization(&self) -> String {
-        let mut out = String::with_capacity(256);
-        out.push_str(ALGORITHM_V4A);
-        out.push_str(" Credential=");
-        out.push_str(&String::from_utf8_lossy(self.credential));
-        out.push_str(", SignedHeaders=");
-        out.push_str(&String::from_utf8_lossy(self.signed_headers));
-        out.push_str(", Signature=");
-        out.push_str(self.signature.as_str());
-        out
-    }
-}
-
 impl SignerV4a {
     /// A SigV4a signer for `service` valid in the regions of `region_set`, with the default
     /// [`SigningSettings`].
@@ -226,29 +192,18 @@ impl SignerV4a {
     ) -> Self {
         let region_set = region_set.into();
         let service = service.into();
-        let config_error = if !is_scope_part(credentials.access_key_id()) {
-            Some(SigningError::InvalidScope {
-                part: "access key id",
-            })
-        } else if let Err(e) = RegionSet::parse(&region_set) {
-            Some(SigningError::InvalidRegionSet(e))
-        } else if !is_scope_part(&service) {
-            Some(SigningError::InvalidScope { part: "service" })
-        } else if credentials
-            .session_token()
-            .is_some_and(|t| HeaderValue::from_str(t).is_err() || t.is_empty())
-        {
-            Some(SigningError::InvalidHeaderValue {
-                name: X_AMZ_SECURITY_TOKEN.into(),
-            })
-        } else {
-            None
+        // The same checks as SigV4's, the region set's after the access key's.
+        let config_error = match RegionSet::parse(&region_set) {
+            Err(e) if is_scope_part(credentials.access_key_id()) => {
+                Some(SigningError::InvalidRegionSet(e))
+            }
+            _ => config_error(&credentials, None, &service),
         };
         SignerV4a {
             credentials,
             region_set,
             service,
-            special: NameFilter::new(&SigningSettings::default()),
+            special: special_names(&SigningSettings::default()),
             settings: SigningSettings::default(),
             key: Arc::new(OnceLock::new()),
             config_error,
@@ -257,7 +212,7 @@ impl SignerV4a {
 
     /// The same signer with other settings.
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
-        self.special = NameFilter::new(&settings);
+        self.special = special_names(&settings);
         self.settings = settings;
         self
     }
@@ -316,46 +271,7 @@ impl SignerV4a {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<SignatureV4a, SigningError> {
-        let input = input_of(request);
-        let invalid = |name: &str| SigningError::InvalidHeaderValue { name: name.into() };
-        let location = SignatureLocation::Headers;
-        let (host, date, authorization, content_sha256, signature) =
-            self.run(&input, payload, time, location, None, b"", |signed| {
-                let content_sha256 = self
-                    .settings
-                    .content_sha256_header
-                    .then(|| HeaderValue::from_bytes(signed.payload.as_bytes()));
-                (
-                    signed.added_host.map(HeaderValue::from_bytes),
-                    HeaderValue::from_bytes(signed.date.as_bytes()),
-                    HeaderValue::try_from(signed.authorization()),
-                    content_sha256,
-                    signed.signature,
-                )
-            })?;
-        let headers = request.headers_mut();
-        if let Some(value) = host {
-            headers.insert(HOST, value.map_err(|_| invalid("host"))?);
-        }
-        let name = |n: &'static str| HeaderName::from_static(n);
-        headers.insert(name(X_AMZ_DATE), date.map_err(|_| invalid(X_AMZ_DATE))?);
-        let region_set = HeaderValue::from_str(&self.region_set);
-        let region_set = region_set.map_err(|_| invalid(X_AMZ_REGION_SET))?;
-        headers.insert(name(X_AMZ_REGION_SET), region_set);
-        if let Some(token) = self.credentials.session_token() {
-            let mut value =
-                HeaderValue::from_str(token).map_err(|_| invalid(X_AMZ_SECURITY_TOKEN))?;
-            value.set_sensitive(true);
-            headers.insert(name(X_AMZ_SECURITY_TOKEN), value);
-        }
-        if let Some(value) = content_sha256 {
-            let value = value.map_err(|_| invalid(X_AMZ_CONTENT_SHA256))?;
-            headers.insert(name(X_AMZ_CONTENT_SHA256), value);
-        }
-        let mut value = authorization.map_err(|_| invalid("authorization"))?;
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
-        Ok(signature)
+        pipeline::sign_request(self, request, payload, time)
     }
 
     /// A presigned URL for `request`, valid for `expires_in` from `time`, with
@@ -369,11 +285,7 @@ impl SignerV4a {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<http::Uri, SigningError> {
-        let payload = if self.settings.presign_unsigned_payload {
-            Payload::Unsigned
-        } else {
-            Payload::Empty
-        };
+        let payload = pipeline::presign_payload(&self.settings);
         self.presign_with_payload_at(request, payload, expires_in, time)
     }
 
@@ -388,30 +300,7 @@ impl SignerV4a {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<http::Uri, SigningError> {
-        let uri = request.uri();
-        let mut prefix = StackBuf::<256>::new();
-        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-            prefix.push(scheme.as_bytes());
-            prefix.push(b"://");
-            prefix.push(authority.as_str().as_bytes());
-        }
-        if !uri.path().starts_with('/') {
-            prefix.push(b"/");
-        }
-        prefix.push(uri.path().as_bytes());
-        prefix.push(b"?");
-        let location = SignatureLocation::Query(expires_in);
-        let input = input_of(request);
-        let out = self.run(
-            &input,
-            payload,
-            time,
-            location,
-            None,
-            prefix.as_bytes(),
-            |s| s.query.unwrap_or_default(),
-        )?;
-        http::Uri::try_from(out).map_err(|_| SigningError::InvalidUri)
+        pipeline::presign_request(self, request, payload, expires_in, time)
     }
 
     /// Signs a request given as parts; returns the headers to add.
@@ -424,21 +313,8 @@ impl SignerV4a {
         payload: Payload<'_>,
         time: SystemTime,
     ) -> Result<SigningOutputV4a, SigningError> {
-        let input = raw_input(request)?;
-        let location = SignatureLocation::Headers;
-        self.run(&input, payload, time, location, None, b"", |signed| {
-            SigningOutputV4a {
-                date: *signed.date,
-                region_set: self.region_set.clone(),
-                authorization: signed.authorization(),
-                security_token: self.credentials.session_token().map(str::to_owned),
-                content_sha256: self
-                    .settings
-                    .content_sha256_header
-                    .then(|| signed.payload.as_str().to_owned()),
-                signature: signed.signature,
-            }
-        })
+        let (headers, signature) = pipeline::sign_raw(self, request, payload, time)?;
+        Ok(SigningOutputV4a { headers, signature })
     }
 
     /// Presigns a request given as parts; returns the query string of the presigned URL.
@@ -452,11 +328,7 @@ impl SignerV4a {
         expires_in: Duration,
         time: SystemTime,
     ) -> Result<String, SigningError> {
-        let input = raw_input(request)?;
-        let location = SignatureLocation::Query(expires_in);
-        self.run(&input, payload, time, location, None, b"", |signed| {
-            signed.query.unwrap_or_default()
-        })
+        pipeline::presign_raw(self, request, payload, expires_in, time)
     }
 
     /// The canonical request, string to sign and signature of signing `request` at `time`.
@@ -470,7 +342,8 @@ impl SignerV4a {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReportV4a, SigningError> {
-        self.explain(&input_of(request), payload, location, time)
+        pipeline::explain(self, &input_of(request), payload, location, time)
+            .map(SigningReportV4a::from)
     }
 
     /// As [`SignerV4a::explain_at`], for a request given as parts.
@@ -484,45 +357,41 @@ impl SignerV4a {
         location: SignatureLocation,
         time: SystemTime,
     ) -> Result<SigningReportV4a, SigningError> {
-        self.explain(&raw_input(request)?, payload, location, time)
+        pipeline::explain(self, &raw_input(request)?, payload, location, time)
+            .map(SigningReportV4a::from)
+    }
+}
+
+impl HexSignature for SignatureV4a {
+    fn hex(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Scheme for SignerV4a {
+    type Signature = SignatureV4a;
+
+    fn settings(&self) -> &SigningSettings {
+        &self.settings
     }
 
-    fn explain(
-        &self,
-        input: &Input<'_>,
-        payload: Payload<'_>,
-        location: SignatureLocation,
-        time: SystemTime,
-    ) -> Result<SigningReportV4a, SigningError> {
-        let mut report = SigningReportV4a {
-            canonical_request: String::new(),
-            string_to_sign: String::new(),
-            signature: SignatureV4a::from_der(&[]),
-        };
-        self.run(
-            input,
-            payload,
-            time,
-            location,
-            Some(&mut report),
-            b"",
-            |_| (),
-        )?;
-        Ok(report)
+    fn session_token(&self) -> Option<&str> {
+        self.credentials.session_token()
+    }
+
+    fn region_set(&self) -> Option<&str> {
+        Some(&self.region_set)
     }
 
     /// The SigV4a pipeline: SigV4's canonicalization with the region set added, then an ECDSA
     /// signature over the SHA-256 of the string to sign.
-    #[allow(clippy::too_many_arguments)]
     fn run<'p, R>(
         &self,
         input: &Input<'_>,
         payload: Payload<'p>,
         time: SystemTime,
         location: SignatureLocation,
-        report: Option<&mut SigningReportV4a>,
-        url_prefix: &[u8],
-        finish: impl FnOnce(SignedV4a<'_, 'p>) -> R,
+        finish: impl FnOnce(Signed<'_, 'p, SignatureV4a>) -> R,
     ) -> Result<R, SigningError> {
         if let Some(err) = &self.config_error {
             return Err(err.clone());
@@ -554,10 +423,15 @@ impl SignerV4a {
             token: self.credentials.session_token(),
         };
         let key = self.key();
-        canonicalize(&rules, input, &payload, location, &add, |c| {
-            let creq_hash = c.creq.hash_hex();
+        canonicalize(&rules, input, &payload, location, &add, |canonical| {
+            let string_to_sign = StringToSign {
+                algorithm: ALGORITHM_V4A,
+                amz_date: date.as_bytes(),
+                scope,
+                canonical_request_hash: canonical.creq.hash_hex(),
+            };
             let mut sts = Hasher::<4>::new();
-            write_string_to_sign_as(&mut sts, ALGORITHM_V4A, date.as_bytes(), &scope, &creq_hash);
+            string_to_sign.write(&mut sts);
             let digest = sts.finish();
             let scalar = key.signing_key().as_nonzero_scalar();
             let (ecdsa, _) = ecdsa::hazmat::sign_prehashed_rfc6979::<NistP256, sha2::Sha256>(
@@ -565,28 +439,11 @@ impl SignerV4a {
                 &digest,
                 &[],
             );
-            let signature = SignatureV4a::from_der(ecdsa.to_der().as_bytes());
-            if let Some(report) = report {
-                report.canonical_request = c.creq.to_text();
-                let mut text = Vec::with_capacity(160);
-                write_string_to_sign_as(
-                    &mut text,
-                    ALGORITHM_V4A,
-                    date.as_bytes(),
-                    &scope,
-                    &creq_hash,
-                );
-                report.string_to_sign = String::from_utf8_lossy(&text).into_owned();
-                report.signature = signature;
-            }
-            finish(SignedV4a {
-                date: &date,
-                credential: credential.as_bytes(),
+            finish(Signed {
+                canonical,
                 payload,
-                signature,
-                signed_headers: c.signed_headers,
-                added_host: c.added_host,
-                query: c.presigned_query(url_prefix, signature.as_bytes()),
+                string_to_sign,
+                signature: SignatureV4a::from_der(ecdsa.to_der().as_bytes()),
             })
         })
     }

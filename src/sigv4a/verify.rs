@@ -8,9 +8,9 @@ use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 
 use crate::canonical::encode::hex_value;
+use crate::canonical::names::X_AMZ_REGION_SET;
 use crate::request::Headers;
 use crate::sha256::Hasher;
-use crate::signer::X_AMZ_REGION_SET;
 use crate::sigv4a::key::KeyCacheV4a;
 use crate::sigv4a::region_set::RegionSet;
 use crate::sigv4a::sign::MAX_DER_LEN;

@@ -9,10 +9,10 @@ use super::parse::Params;
 use super::store::{KeyRecord, SessionTokenRule};
 use super::Verifier;
 use crate::auth_params::{split_ascii, Scheme};
+use crate::canonical::names::X_AMZ_SECURITY_TOKEN;
 use crate::canonical::{headers::cmp_bytes, headers::sort_headers, HeaderRef};
 use crate::date::AmzDate;
 use crate::request::{is_lower_token_list, Headers, Input};
-use crate::signer::X_AMZ_SECURITY_TOKEN;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
 use crate::stack::StackVec;

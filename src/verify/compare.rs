@@ -9,11 +9,12 @@ use super::parse::Params;
 use super::store::KeyRecord;
 use super::Verifier;
 use crate::auth_params::Scheme;
+use crate::canonical::names::param;
 use crate::canonical::{query, CanonicalRequest, Param, PathRules};
 use crate::date::AmzDate;
 use crate::payload::PayloadHash;
 use crate::request::Input;
-use crate::signer::{param, Signature};
+use crate::sign::Signature;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
 use crate::stack::StackVec;

@@ -41,7 +41,7 @@ use crate::payload::{Payload, STREAMING_UNSIGNED_PAYLOAD_TRAILER};
 use crate::replay::{ReplayEntry, ReplayGuard, Seen};
 use crate::request::{input_of, raw_input, Headers, Input, RawFault, RawRequest};
 use crate::settings::SigningSettings;
-use crate::signer::MAX_PRESIGN_EXPIRY;
+use crate::sign::MAX_PRESIGN_EXPIRY;
 use crate::signing_key::KeyCache;
 use crate::verify_error::VerifyError;
 use checks::Scoped;

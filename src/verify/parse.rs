@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 
 use crate::auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery, Scheme};
+use crate::canonical::names::{X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use crate::request::{Headers, Input};
-use crate::signer::{X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use crate::verify_error::VerifyError;
 
 /// The headers verification reads by name, found in one pass: each value (the last one seen)

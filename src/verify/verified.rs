@@ -9,7 +9,7 @@ use crate::auth_params::CredentialScope;
 use crate::date::AmzDate;
 use crate::payload::Payload;
 use crate::replay::ReplayEntry;
-use crate::signer::Signature;
+use crate::sign::Signature;
 use crate::signing_key::SigningKey;
 use crate::stack::StackBuf;
 

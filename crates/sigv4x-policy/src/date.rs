@@ -182,6 +182,20 @@ mod tests {
         assert_eq!(epoch_seconds(t), 1_717_245_015);
     }
 
+    proptest::proptest! {
+        /// The core crate has its own calendar (unsigned, from 1970, for `X-Amz-Date`); this one
+        /// also reads dates before 1970. They are kept apart (a policy crate need not link
+        /// the signer) but must never disagree where both apply.
+        #[test]
+        fn agrees_with_the_core_calendar(unix in 0u64..253_402_300_800) {
+            let ours = format_iso8601(UNIX_EPOCH + Duration::from_secs(unix)).replace(['-', ':'], "");
+            let core = sigv4x::AmzDate::from_unix(unix).unwrap();
+            proptest::prop_assert_eq!(ours, core.as_str());
+            let parsed = sigv4x::AmzDate::parse(core.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(parsed.unix_seconds(), unix);
+        }
+    }
+
     #[test]
     fn civil_round_trip() {
         for days in [-800_000i64, -1, 0, 1, 59, 365, 11_016, 20_000, 2_932_896] {
