@@ -161,7 +161,7 @@ impl<S> SigV4Layer<S> {
     }
 
     /// Refuse a signature already accepted, as `store` remembers them: a
-    /// [`sigv4x_redis::RedisReplayStore`] shared by every instance behind a load balancer, or
+    /// `RedisReplayStore` (crate `sigv4x-redis`) shared by every instance behind a load balancer, or
     /// any [`sigv4x::ReplayStore`]. Checked after the signature is verified (so an
     /// unauthenticated client never writes to the store); a replay gets `403
     /// AccessDeniedException`, a store that cannot be asked and fails closed `503`. Presigned

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sigv4x::{ReplayCheck, ReplayEntry, ReplayGuard, ReplayStore, Verified, VerifyError};
+#[cfg(feature = "emulator")]
 use sigv4x_redis::{FailureMode, RedisReplayConfig, RedisReplayStore};
 
+#[cfg(feature = "emulator")]
 use crate::config::{GatewayConfig, OnUnavailable, ReplayConfig};
+#[cfg(feature = "emulator")]
 use crate::error::GatewayError;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -38,7 +41,9 @@ impl<T: ReplayStore> DynStore for T {
 
 /// The stores the gateway builds are called directly (no box on the request path).
 enum Store {
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
     Memory(ReplayGuard),
+    #[cfg(feature = "emulator")]
     Redis(RedisReplayStore),
     Other(Arc<dyn DynStore>),
 }
@@ -64,6 +69,7 @@ impl ReplayStep {
     }
 
     /// The step `[replay]` (or the older `replay_cache`) asks for, connected; `None` when off.
+    #[cfg(feature = "emulator")]
     pub(crate) async fn from_config(config: &GatewayConfig) -> Result<Option<Self>, GatewayError> {
         let settings = &config.settings;
         let replay = match (&config.replay, settings.replay_cache) {
@@ -122,6 +128,7 @@ impl ReplayStep {
         let entry = verified.replay_entry().extended_by(self.extra);
         let checked = match &self.store {
             Store::Memory(guard) => guard.record_now(entry, now),
+            #[cfg(feature = "emulator")]
             Store::Redis(redis) => redis.record(entry, now).await,
             Store::Other(store) => store.record_boxed(entry, now).await,
         }?;
@@ -133,6 +140,7 @@ impl std::fmt::Debug for ReplayStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let store: &dyn std::fmt::Debug = match &self.store {
             Store::Memory(guard) => guard,
+            #[cfg(feature = "emulator")]
             Store::Redis(redis) => redis,
             Store::Other(_) => &"custom",
         };
@@ -143,6 +151,7 @@ impl std::fmt::Debug for ReplayStep {
     }
 }
 
+#[cfg(feature = "emulator")]
 async fn connect(url: &str, replay: &ReplayConfig) -> Result<RedisReplayStore, GatewayError> {
     let mode = match replay.on_unavailable {
         OnUnavailable::FailClosed => FailureMode::Closed,
