@@ -577,3 +577,35 @@ async fn a_waiter_takes_over_when_the_leading_lookup_is_dropped() {
     assert_eq!(follower.await.unwrap(), Ok(true));
     assert_eq!(store.inner().lookups.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unknown_ids_does_not_lock_out_a_known_key_due_for_refresh() {
+    // An unauthenticated client keeps every lookup slot busy with made-up key ids. A key the
+    // cache knows, whose entry just expired, must still be refreshed: otherwise every caller
+    // is refused (503) within one TTL of the flood starting, and the bound on lookups in
+    // flight becomes a lock-out of the whole service.
+    let clock = Arc::new(Mutex::new(now()));
+    let read = Arc::clone(&clock);
+    let store = CachedStore::new(slow(400))
+        .max_lookups_in_flight(8)
+        .ttl(Duration::from_secs(60))
+        .clock(move || *read.lock().unwrap());
+    let v = Arc::new(verifier(store));
+    let known = signed("AKIDKNOWN", "secret", None);
+    verify(&v, &known).await.unwrap();
+    *clock.lock().unwrap() += Duration::from_secs(61);
+
+    let flood: Vec<_> = (0..50)
+        .map(|i| signed(&format!("RAND{i:04}"), "x", None))
+        .collect();
+    let flooding = {
+        let v = Arc::clone(&v);
+        tokio::spawn(async move { verify_all(&v, flood).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(verify(&v, &known).await.map(|_| ()), Ok(()));
+    let refused = flooding.await.unwrap();
+    assert!(refused.iter().all(Result::is_err));
+    // The refresh of the known key went beyond the bound, the made-up ids did not.
+    assert!(v.store().inner().lookups.load(Ordering::SeqCst) <= 1 + 8 + 1);
+}

@@ -34,6 +34,8 @@ use super::StoreError;
 ///   of starting their own; at most [`max_lookups_in_flight`](CachedStore::max_lookups_in_flight)
 ///   lookups (default 64) run at once, and a caller beyond that gets
 ///   [`StoreError::Unavailable`] (`503`) at once: random key ids cannot hammer the backend.
+///   The refresh of a known key whose entry expired is not held to that bound (one at a time
+///   per key), so such a flood cannot lock out the keys already in use.
 /// - **Errors** are not cached: the callers waiting on a failed lookup get its error, the next
 ///   caller asks the store again. If the lookup is dropped (its caller timed out), a waiting
 ///   caller takes over.
@@ -71,9 +73,11 @@ struct Unknown {
 
 impl Known {
     fn applies_to(&self, token: Option<&str>, now: SystemTime) -> bool {
-        if self.until <= now {
-            return false;
-        }
+        self.until > now && self.vouches_for(token)
+    }
+
+    /// Whether the record, while fresh, answers a request carrying `token`.
+    fn vouches_for(&self, token: Option<&str>) -> bool {
         match (&self.checked_token, token) {
             (None, _) | (Some(None), None) => true,
             (Some(Some(checked)), Some(given)) => {
@@ -307,10 +311,15 @@ impl<S> CachedStore<S> {
         let id = query.access_key_id();
         let token = query.session_token();
         let mut state = lock(&self.state);
+        // A known key whose entry expired is refreshed even when every lookup slot is taken:
+        // otherwise a flood of made-up ids would lock every caller out within one TTL. At most
+        // one such lookup per known key (single flight), so the bound is still the tables'.
+        let mut refresh = false;
         if let Some(known) = state.known.get(id) {
             if known.applies_to(token, now) {
                 return Ok(Probe::Hit(Some(known.record.clone())));
             }
+            refresh = known.vouches_for(token);
         }
         if let Some(unknown) = state.unknown.get(id) {
             if unknown.until > now && unknown.token == self.fingerprint(token) {
@@ -320,7 +329,7 @@ impl<S> CachedStore<S> {
         if let Some(flight) = state.flights.get(id) {
             return Ok(Probe::Wait(Arc::clone(flight)));
         }
-        if state.flights.len() >= self.max_in_flight {
+        if !refresh && state.flights.len() >= self.max_in_flight {
             return Err(StoreError::unavailable("too many key lookups in flight"));
         }
         let flight = Arc::new(Flight::default());

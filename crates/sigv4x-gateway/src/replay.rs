@@ -55,6 +55,10 @@ pub(crate) struct ReplayStep {
     extra: Duration,
 }
 
+/// The longest `[replay] window_seconds`: a presigned URL's longest life, far beyond any skew
+/// window. A longer one would overflow when added to a request's date.
+const MAX_WINDOW_SECONDS: u64 = 7 * 24 * 3600;
+
 /// What the audit record says of a request let through unchecked.
 pub(crate) const UNCHECKED: &str =
     "not checked for replays: the replay store is unavailable (fail open)";
@@ -95,6 +99,12 @@ impl ReplayStep {
             return Err(GatewayError::invalid(format!(
                 "[replay] window_seconds ({window}) is shorter than settings.max_skew_seconds \
                  ({skew}): a replay would be accepted once its entry expired"
+            )));
+        }
+        if window > MAX_WINDOW_SECONDS {
+            return Err(GatewayError::invalid(format!(
+                "[replay] window_seconds ({window}, or settings.max_skew_seconds + 60 by \
+                 default) is longer than 7 days ({MAX_WINDOW_SECONDS})"
             )));
         }
         let extra = Duration::from_secs(window - skew);

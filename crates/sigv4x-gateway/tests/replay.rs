@@ -171,6 +171,22 @@ async fn a_bad_store_or_window_is_a_config_error_naming_the_setting() {
     assert!(!format!("{parsed:?}").contains("pw-s3cret"));
 }
 
+/// A window too long to add to a request's date made every authenticated request panic (the
+/// connection dropped, no answer, no audit line): it is a configuration error instead.
+#[tokio::test]
+async fn a_window_too_long_to_add_to_a_date_is_a_config_error() {
+    for window in [u64::MAX, u64::MAX / 2, 10 * 365 * 24 * 3600] {
+        match Gateway::start(config(ReplayConfig::memory(10).window_seconds(window))).await {
+            Err(e) => assert!(e.to_string().contains("window_seconds"), "{e}"),
+            Ok(gateway) => {
+                let mut connection = inside(&gateway).await;
+                let answer = send(&mut connection, api_request(&LAMBDA, "/prod/orders", 1)).await;
+                panic!("window {window}: started, answered {}", answer.status);
+            }
+        }
+    }
+}
+
 /// What a connection sends, and what must come back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
