@@ -63,3 +63,26 @@ proptest! {
         }
     }
 }
+
+/// A skew window too long to add to a request's date is taken as 7 days, not a panic.
+#[test]
+fn a_huge_skew_window_does_not_panic() {
+    let keys = HashMap::from([("AKIDEXAMPLE".to_string(), StoredKey::new("secret"))]);
+    let verifier = Verifier::new(keys)
+        .region("us-east-1")
+        .service("service")
+        .max_skew(Duration::MAX)
+        .clock(|| UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let request = http::Request::get("https://example.amazonaws.com/")
+        .header("host", "example.amazonaws.com")
+        .header("x-amz-date", "20231114T221320Z")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/service/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=00000000000000000000000000000000000000000000000000000000000000ff",
+        )
+        .body(())
+        .unwrap();
+    let err = verifier.verify(&request, Payload::Empty).unwrap_err();
+    assert_eq!(err.code(), "SignatureDoesNotMatch");
+}

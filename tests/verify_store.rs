@@ -609,3 +609,38 @@ async fn a_flood_of_unknown_ids_does_not_lock_out_a_known_key_due_for_refresh() 
     // The refresh of the known key went beyond the bound, the made-up ids did not.
     assert!(v.store().inner().lookups.load(Ordering::SeqCst) <= 1 + 8 + 1);
 }
+
+/// A store that knows a key for one service only, as a store answering by scope may.
+struct OneService(AtomicUsize);
+
+impl AsyncSecretStore for OneService {
+    async fn lookup(&self, query: &KeyQuery<'_>) -> LookupResult<'_> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok((query.scope().service == "execute-api").then(|| KeyRecord::new("secret")))
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn cached_answers_are_reused_only_for_their_credential_scope() {
+    let cache = CachedStore::new(OneService(AtomicUsize::new(0)));
+    let scope = |s: &'static str| sigv4x::CredentialScope::parse(s).unwrap();
+    let api = scope("AKIDSCOPED/20231114/us-east-1/execute-api/aws4_request");
+    let s3 = scope("AKIDSCOPED/20231114/us-east-1/s3/aws4_request");
+    let lookup = |scope| {
+        let cache = &cache;
+        async move { cache.lookup(&KeyQuery::new(scope, None)).await.unwrap() }
+    };
+    assert!(lookup(api).await.is_some());
+    // The record found for execute-api does not answer for s3: the store is asked, says no.
+    assert!(lookup(s3).await.is_none());
+    assert_eq!(cache.inner().0.load(Ordering::SeqCst), 2);
+    // The "no" for s3 does not refuse the key for execute-api, and within its scope each
+    // answer is still cached.
+    assert!(lookup(api).await.is_some());
+    assert!(lookup(s3).await.is_none());
+    assert_eq!(cache.inner().0.load(Ordering::SeqCst), 2);
+    // Another day is another scope.
+    let next_day = scope("AKIDSCOPED/20231115/us-east-1/execute-api/aws4_request");
+    assert!(lookup(next_day).await.is_some());
+    assert_eq!(cache.inner().0.load(Ordering::SeqCst), 3);
+}

@@ -27,9 +27,14 @@ use super::StoreError;
 ///   expiry of their credentials, at most [`capacity`](CachedStore::capacity) of them (default
 ///   10 000; the oldest goes first). A record whose token the store checked
 ///   ([`SessionTokenRule::CheckedByStore`]) is reused only for that same token.
+/// - **Per scope**: an answer, found or not, is reused only for the credential scope (date,
+///   region, service) it was given for, since a store may answer by scope (a key allowed for
+///   one service only); a request in another scope asks the store again and replaces the
+///   entry.
 /// - **Unknown keys** (the store answered `None`) are remembered for
-///   [`negative_ttl`](CachedStore::negative_ttl) (default 10 s), per access key id and token, in
-///   their own bounded table: a flood of made-up key ids displaces only other unknown ids.
+///   [`negative_ttl`](CachedStore::negative_ttl) (default 10 s), per access key id, token and
+///   scope, in their own bounded table: a flood of made-up key ids displaces only other
+///   unknown ids.
 /// - **Single flight**: callers asking for a key being looked up wait for that lookup instead
 ///   of starting their own; at most [`max_lookups_in_flight`](CachedStore::max_lookups_in_flight)
 ///   lookups (default 64) run at once, and a caller beyond that gets
@@ -62,6 +67,7 @@ struct State {
 struct Known {
     record: KeyRecord<'static>,
     until: SystemTime,
+    scope: Scope,
     /// For a record whose token the store checked: the token it checked (or its absence).
     checked_token: Option<Option<Zeroizing<String>>>,
 }
@@ -69,6 +75,32 @@ struct Known {
 struct Unknown {
     until: SystemTime,
     token: Option<u64>,
+    scope: Scope,
+}
+
+/// The credential scope (less the access key id) a store's answer was given for.
+struct Scope {
+    date: Box<str>,
+    region: Box<str>,
+    service: Box<str>,
+}
+
+impl Scope {
+    fn of(query: &KeyQuery<'_>) -> Self {
+        let scope = query.scope();
+        Scope {
+            date: scope.date.into(),
+            region: scope.region.into(),
+            service: scope.service.into(),
+        }
+    }
+
+    fn is_of(&self, query: &KeyQuery<'_>) -> bool {
+        let scope = query.scope();
+        *self.date == *scope.date
+            && *self.region == *scope.region
+            && *self.service == *scope.service
+    }
 }
 
 impl Known {
@@ -316,13 +348,16 @@ impl<S> CachedStore<S> {
         // one such lookup per known key (single flight), so the bound is still the tables'.
         let mut refresh = false;
         if let Some(known) = state.known.get(id) {
-            if known.applies_to(token, now) {
+            if known.applies_to(token, now) && known.scope.is_of(query) {
                 return Ok(Probe::Hit(Some(known.record.clone())));
             }
             refresh = known.vouches_for(token);
         }
         if let Some(unknown) = state.unknown.get(id) {
-            if unknown.until > now && unknown.token == self.fingerprint(token) {
+            if unknown.until > now
+                && unknown.token == self.fingerprint(token)
+                && unknown.scope.is_of(query)
+            {
                 return Ok(Probe::Hit(None));
             }
         }
@@ -371,6 +406,7 @@ impl<S> CachedStore<S> {
                     Known {
                         record: record.clone(),
                         until,
+                        scope: Scope::of(query),
                         checked_token,
                     },
                 );
@@ -378,7 +414,15 @@ impl<S> CachedStore<S> {
             None => {
                 let token = self.fingerprint(query.session_token());
                 let until = now + self.negative_ttl;
-                state.unknown.insert(id, Unknown { until, token });
+                let scope = Scope::of(query);
+                state.unknown.insert(
+                    id,
+                    Unknown {
+                        until,
+                        token,
+                        scope,
+                    },
+                );
             }
         }
     }

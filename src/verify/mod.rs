@@ -155,9 +155,10 @@ impl<S> Verifier<S> {
     }
 
     /// The largest accepted difference between `X-Amz-Date` and the server clock, in either
-    /// direction. Default 5 minutes (API Gateway); S3 allows 15.
+    /// direction. Default 5 minutes (API Gateway); S3 allows 15. At most 7 days (a longer one
+    /// is taken as 7 days), so that a request's date plus the window is always a time.
     pub fn max_skew(mut self, skew: Duration) -> Self {
-        self.max_skew = skew;
+        self.max_skew = skew.min(MAX_PRESIGN_EXPIRY);
         self
     }
 

@@ -203,7 +203,13 @@ impl Pipeline {
         // APIs, and one authorizer per (API, endpoint or none, principal or anonymous).
         let mut apis = Vec::new();
         let mut authorizers = HashMap::new();
-        let skew = Duration::from_secs(config.settings.max_skew_seconds);
+        let skew = config.settings.max_skew_seconds;
+        if skew > 604_800 {
+            return Err(GatewayError::invalid(format!(
+                "settings.max_skew_seconds ({skew}) is longer than 7 days (604800)"
+            )));
+        }
+        let skew = Duration::from_secs(skew);
         for a in &config.apis {
             let what = format!("API {}", a.id);
             if apis.iter().any(|x: &Api| x.id == a.id) {

@@ -187,6 +187,24 @@ async fn a_window_too_long_to_add_to_a_date_is_a_config_error() {
     }
 }
 
+/// The skew window is added to each request's date as well: one too long to do so is a
+/// configuration error, not a panic per request.
+#[tokio::test]
+async fn a_skew_too_long_to_add_to_a_date_is_a_config_error() {
+    for skew in [u64::MAX, 604_801] {
+        let mut config = reference_config();
+        config.settings.max_skew_seconds = skew;
+        match Gateway::start(config).await {
+            Err(e) => assert!(e.to_string().contains("max_skew_seconds"), "{e}"),
+            Ok(gateway) => {
+                let mut connection = inside(&gateway).await;
+                let answer = send(&mut connection, api_request(&LAMBDA, "/prod/orders", 1)).await;
+                panic!("skew {skew}: started, answered {}", answer.status);
+            }
+        }
+    }
+}
+
 /// What a connection sends, and what must come back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
