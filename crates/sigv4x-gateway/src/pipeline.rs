@@ -117,7 +117,7 @@ impl Arrival {
     }
 
     /// The same arrival from another peer.
-    pub(crate) fn from_peer(&self, peer: SocketAddr) -> Self {
+    pub(crate) fn with_peer(&self, peer: SocketAddr) -> Self {
         Arrival {
             peer,
             peer_ip: peer.ip().to_string().into(),

@@ -233,7 +233,7 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let arrival = arrival.from_peer(peer);
+        let arrival = arrival.with_peer(peer);
         tokio::spawn(serve(
             stream,
             Arc::clone(&pipeline),
