@@ -92,6 +92,38 @@ pub(crate) struct Arrival {
     pub(crate) peer: SocketAddr,
     pub(crate) endpoint: Option<usize>,
     pub(crate) default_api: Option<usize>,
+    /// `listener` and the peer's IP as text, written once per connection instead of once
+    /// (the IP twice) per request.
+    pub(crate) listener_text: Arc<str>,
+    pub(crate) peer_ip: Arc<str>,
+}
+
+impl Arrival {
+    /// Where a connection from `peer` arrived on `listener`.
+    pub(crate) fn new(
+        listener: SocketAddr,
+        peer: SocketAddr,
+        endpoint: Option<usize>,
+        default_api: Option<usize>,
+    ) -> Self {
+        Arrival {
+            listener,
+            peer,
+            endpoint,
+            default_api,
+            listener_text: listener.to_string().into(),
+            peer_ip: peer.ip().to_string().into(),
+        }
+    }
+
+    /// The same arrival from another peer.
+    pub(crate) fn with_peer(&self, peer: SocketAddr) -> Self {
+        Arrival {
+            peer,
+            peer_ip: peer.ip().to_string().into(),
+            ..self.clone()
+        }
+    }
 }
 
 type AuthorizerKey = (usize, Option<usize>, Option<usize>);
@@ -486,7 +518,7 @@ impl Pipeline {
                 ctx = ctx.with_principal_tag(k, v.as_str());
             }
         }
-        let ip = arrival.peer.ip().to_string();
+        let ip = arrival.peer_ip.to_string();
         match endpoint {
             Some(e) => {
                 ctx = ctx.with_source_vpce(e.id.as_str()).with_vpc_source_ip(ip);
@@ -794,12 +826,12 @@ impl Trace {
             record: AuditRecord {
                 event_time,
                 request_id: ids.request_id().to_owned(),
-                listener: arrival.listener.to_string(),
+                listener: arrival.listener_text.to_string(),
                 source_vpce: arrival
                     .endpoint
                     .and_then(|i| pipeline.endpoints.get(i))
                     .map(|e| e.id.clone()),
-                source_ip: arrival.peer.ip().to_string(),
+                source_ip: arrival.peer_ip.to_string(),
                 method: head.method().to_string(),
                 path: head.uri().path().to_owned(),
                 api_id: None,

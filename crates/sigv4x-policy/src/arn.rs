@@ -26,12 +26,30 @@ impl<'a> Arn<'a> {
     /// at least six parts.
     pub fn parse(text: &'a str) -> Option<Self> {
         let rest = text.strip_prefix("arn:")?;
-        let mut parts = rest.splitn(5, ':');
-        let partition = parts.next()?;
-        let service = parts.next()?;
-        let region = parts.next()?;
-        let account = parts.next()?;
-        let resource = parts.next()?;
+        // The four colons by a byte scan: `splitn` with a char pattern cost about a thousand
+        // instructions per ARN, and a request's decision parses a dozen.
+        let mut colons = [0usize; 4];
+        let mut found = 0;
+        for (i, b) in rest.bytes().enumerate() {
+            if b == b':' {
+                if let Some(slot) = colons.get_mut(found) {
+                    *slot = i;
+                }
+                found += 1;
+                if found == colons.len() {
+                    break;
+                }
+            }
+        }
+        if found < colons.len() {
+            return None;
+        }
+        let [a, b, c, d] = colons;
+        let partition = rest.get(..a)?;
+        let service = rest.get(a + 1..b)?;
+        let region = rest.get(b + 1..c)?;
+        let account = rest.get(c + 1..d)?;
+        let resource = rest.get(d + 1..)?;
         Some(Arn {
             partition,
             service,

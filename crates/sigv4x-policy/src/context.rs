@@ -312,7 +312,26 @@ pub fn execute_api_arn(
     path: &str,
 ) -> String {
     let path = path.strip_prefix('/').unwrap_or(path);
-    format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}")
+    // Pieces pushed into one buffer of the right size: `format!` grew one from empty.
+    let pieces = [
+        "arn:aws:execute-api:",
+        region,
+        ":",
+        account,
+        ":",
+        api_id,
+        "/",
+        stage,
+        "/",
+        method,
+        "/",
+        path,
+    ];
+    let mut arn = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        arn.push_str(piece);
+    }
+    arn
 }
 
 #[cfg(test)]
