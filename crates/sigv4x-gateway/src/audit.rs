@@ -15,11 +15,13 @@ use serde::Serialize;
 use crate::config::AuditConfig;
 use crate::error::GatewayError;
 
-/// A layer of the gateway, in the order a request meets them.
+/// A step of the gateway, in the order a request meets them: each guarding layer of the
+/// private API pattern, with routing before them and the handler after. (Named `Step`, not
+/// `Layer`, so as not to shadow `tower::Layer` in code that uses both.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Layer {
+pub enum Step {
     /// Finding the API, the stage and the route.
     Route,
     /// SigV4 authentication.
@@ -34,21 +36,21 @@ pub enum Layer {
     Handler,
 }
 
-impl Layer {
+impl Step {
     /// A short name: `route`, `authentication`, `endpoint policy`, …
     pub fn as_str(self) -> &'static str {
         match self {
-            Layer::Route => "route",
-            Layer::Authentication => "authentication",
-            Layer::EndpointPolicy => "endpoint policy",
-            Layer::ResourcePolicy => "resource policy",
-            Layer::IdentityPolicy => "identity policy",
-            Layer::Handler => "handler",
+            Step::Route => "route",
+            Step::Authentication => "authentication",
+            Step::EndpointPolicy => "endpoint policy",
+            Step::ResourcePolicy => "resource policy",
+            Step::IdentityPolicy => "identity policy",
+            Step::Handler => "handler",
         }
     }
 }
 
-impl std::fmt::Display for Layer {
+impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75,9 +77,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct LayerRecord {
+pub struct StepRecord {
     /// Which layer.
-    pub layer: Layer,
+    pub layer: Step,
     /// What it said.
     pub verdict: Verdict,
     /// The policy (or route) it consulted, when one.
@@ -127,11 +129,11 @@ pub struct AuditRecord {
     /// `x-amzn-ErrorType`, for a refusal.
     pub error_type: Option<String>,
     /// The layer whose answer the client got.
-    pub decided_by: Layer,
+    pub decided_by: Step,
     /// Why, in words.
     pub reason: String,
     /// Every layer's verdict, in order.
-    pub layers: Vec<LayerRecord>,
+    pub layers: Vec<StepRecord>,
     /// Time spent in the gateway, in microseconds (a proxy target's time included).
     pub latency_micros: u64,
 }
@@ -163,7 +165,7 @@ impl AuditRecord {
     }
 
     /// The verdict of `layer`, if it is recorded.
-    pub fn layer(&self, layer: Layer) -> Option<&LayerRecord> {
+    pub fn layer(&self, layer: Step) -> Option<&StepRecord> {
         self.layers.iter().find(|l| l.layer == layer)
     }
 }
@@ -460,10 +462,10 @@ mod tests {
             principal: None,
             status: 403,
             error_type: None,
-            decided_by: Layer::Route,
+            decided_by: Step::Route,
             reason: long.clone(),
-            layers: vec![LayerRecord {
-                layer: Layer::Route,
+            layers: vec![StepRecord {
+                layer: Step::Route,
                 verdict: Verdict::Deny,
                 policy: None,
                 statement: None,

@@ -28,7 +28,7 @@ mod route;
 mod server;
 
 #[cfg(feature = "emulator")]
-pub use audit::{AuditLog, AuditRecord, Layer, LayerRecord, Verdict};
+pub use audit::{AuditLog, AuditRecord, Step, StepRecord, Verdict};
 #[cfg(feature = "emulator")]
 pub use config::{
     AccountConfig, ApiConfig, AuditConfig, Authorization, CannedResponse, EndpointConfig,

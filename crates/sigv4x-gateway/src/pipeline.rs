@@ -30,7 +30,7 @@ use sigv4x_policy::{
     Authorizer, Decision, Determinant, LayerVerdict, Miss, NamedPolicy, PolicyKind, RequestContext,
 };
 
-use crate::audit::{AuditLog, AuditRecord, Layer, LayerRecord, Verdict};
+use crate::audit::{AuditLog, AuditRecord, Step, StepRecord, Verdict};
 use crate::body::{self, BodyLimits};
 use crate::config::{Authorization, GatewayConfig, PolicySource};
 use crate::error::GatewayError;
@@ -399,7 +399,7 @@ impl Pipeline {
             .and_then(|(i, h)| self.apis.get(i).map(|a| (i, a, h)))
         else {
             return trace.refuse(
-                Layer::Route,
+                Step::Route,
                 None,
                 "the request names no API reachable here (by Host, x-apigw-api-id or the \
                  listener's default)",
@@ -413,14 +413,14 @@ impl Pipeline {
         if let Err(e) = body::check_target(&api.verifier, head) {
             let why = e.to_string();
             let refusal = Refusal::from_verify_error(&e);
-            return trace.refuse(Layer::Route, None, &why, refusal, ids);
+            return trace.refuse(Step::Route, None, &why, refusal, ids);
         }
         let uri = head.uri().clone();
         let (stage, rest) = split_stage(uri.path());
         if !api.stages.iter().any(|s| s == stage) {
             let why = format!("stage {stage:?} is not deployed on API {}", api.id);
             return trace.refuse(
-                Layer::Route,
+                Step::Route,
                 None,
                 &why,
                 Refusal::missing_authentication_token(),
@@ -431,7 +431,7 @@ impl Pipeline {
         let Some(route) = best_route(&api.routes, head.method(), rest) else {
             let why = format!("no route of stage {stage} matches {} {rest}", head.method());
             return trace.refuse(
-                Layer::Route,
+                Step::Route,
                 None,
                 &why,
                 Refusal::missing_authentication_token(),
@@ -440,7 +440,7 @@ impl Pipeline {
         };
         trace.record.route = Some(route.display.clone());
         trace.layer(
-            Layer::Route,
+            Step::Route,
             Verdict::Allow,
             Some(route.display.clone()),
             None,
@@ -461,7 +461,7 @@ impl Pipeline {
         let (principal, body, verified) = match route.authorization {
             Authorization::None => {
                 trace.layer(
-                    Layer::Authentication,
+                    Step::Authentication,
                     Verdict::NotConsulted,
                     None,
                     None,
@@ -498,7 +498,7 @@ impl Pipeline {
                             None => None,
                         };
                         let note = note.map(str::to_owned);
-                        trace.layer(Layer::Authentication, Verdict::Allow, None, None, note);
+                        trace.layer(Step::Authentication, Verdict::Allow, None, None, note);
                         (principal, body, Some(verified))
                     }
                     Err(refused) => return trace.refused(&refused, ids),
@@ -537,7 +537,7 @@ impl Pipeline {
         let Some(authorizer) = self.authorizers.get(&key) else {
             // Every combination is built at start; a miss would be a bug, answered safely.
             return trace.refuse(
-                Layer::ResourcePolicy,
+                Step::ResourcePolicy,
                 None,
                 "no authorizer for this request",
                 Refusal::access_denied("Forbidden".into()),
@@ -585,13 +585,13 @@ impl Pipeline {
                         ),
                     };
                     trace.layer(
-                        Layer::Handler,
+                        Step::Handler,
                         Verdict::Error,
                         None,
                         None,
                         Some(detail.into()),
                     );
-                    trace.decided(Layer::Handler, format!("{why}; but {detail}"));
+                    trace.decided(Step::Handler, format!("{why}; but {detail}"));
                     trace.record.error_type = Some(refusal.error_type.to_owned());
                     return refusal.into_response(ids);
                 }
@@ -600,13 +600,13 @@ impl Pipeline {
         let mut response = response;
         ids.stamp(response.headers_mut());
         trace.layer(
-            Layer::Handler,
+            Step::Handler,
             Verdict::Allow,
             Some(route.display.clone()),
             None,
             None,
         );
-        trace.decided(Layer::Handler, why);
+        trace.decided(Step::Handler, why);
         response
     }
 }
@@ -736,11 +736,11 @@ fn caller_of(
     }
 }
 
-fn layer_of(kind: PolicyKind) -> Layer {
+fn layer_of(kind: PolicyKind) -> Step {
     match kind {
-        PolicyKind::VpcEndpoint => Layer::EndpointPolicy,
-        PolicyKind::Resource => Layer::ResourcePolicy,
-        PolicyKind::Identity => Layer::IdentityPolicy,
+        PolicyKind::VpcEndpoint => Step::EndpointPolicy,
+        PolicyKind::Resource => Step::ResourcePolicy,
+        PolicyKind::Identity => Step::IdentityPolicy,
     }
 }
 
@@ -842,7 +842,7 @@ impl Trace {
                 principal: None,
                 status: 0,
                 error_type: None,
-                decided_by: Layer::Route,
+                decided_by: Step::Route,
                 reason: String::new(),
                 layers: Vec::with_capacity(6),
                 latency_micros: 0,
@@ -853,13 +853,13 @@ impl Trace {
 
     fn layer(
         &mut self,
-        layer: Layer,
+        layer: Step,
         verdict: Verdict,
         policy: Option<String>,
         statement: Option<String>,
         detail: Option<String>,
     ) {
-        self.record.layers.push(LayerRecord {
+        self.record.layers.push(StepRecord {
             layer,
             verdict,
             policy,
@@ -868,7 +868,7 @@ impl Trace {
         });
     }
 
-    fn decided(&mut self, layer: Layer, reason: String) {
+    fn decided(&mut self, layer: Step, reason: String) {
         self.record.decided_by = layer;
         self.record.reason = reason;
         self.decided = true;
@@ -876,9 +876,9 @@ impl Trace {
 
     fn decision(&mut self, decision: &Decision<'_>) {
         for (layer, verdict) in [
-            (Layer::EndpointPolicy, &decision.endpoint),
-            (Layer::ResourcePolicy, &decision.resource),
-            (Layer::IdentityPolicy, &decision.identity),
+            (Step::EndpointPolicy, &decision.endpoint),
+            (Step::ResourcePolicy, &decision.resource),
+            (Step::IdentityPolicy, &decision.identity),
         ] {
             let (v, policy, statement, detail) = match verdict {
                 LayerVerdict::Allowed(d) => (
@@ -916,7 +916,7 @@ impl Trace {
         let why = refused.reason();
         let error_type = Some(refused.error_type().to_owned());
         self.refuse(
-            Layer::Authentication,
+            Step::Authentication,
             error_type,
             &why,
             refused.refusal(),
@@ -927,13 +927,13 @@ impl Trace {
     /// Records a refusal by `layer` and renders it.
     fn refuse(
         &mut self,
-        layer: Layer,
+        layer: Step,
         error_type: Option<String>,
         why: &str,
         refusal: Refusal,
         ids: &RequestIds,
     ) -> Response<Full<Bytes>> {
-        if matches!(layer, Layer::Route | Layer::Authentication) {
+        if matches!(layer, Step::Route | Step::Authentication) {
             self.layer(layer, Verdict::Deny, None, None, Some(why.to_owned()));
         }
         self.record.error_type = Some(error_type.unwrap_or_else(|| refusal.error_type.to_owned()));
@@ -944,7 +944,7 @@ impl Trace {
     fn finish(mut self, response: &Response<Full<Bytes>>, started: Instant) -> AuditRecord {
         self.record.status = response.status().as_u16();
         if !self.decided {
-            self.record.decided_by = Layer::Handler;
+            self.record.decided_by = Step::Handler;
         }
         self.record.latency_micros =
             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);

@@ -15,8 +15,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use sigv4x_gateway::client::send;
 use sigv4x_gateway::{
-    ApiConfig, Authorization, EndpointConfig, Gateway, GatewayConfig, GatewayError, Layer,
-    ListenerConfig, PolicySource, PrincipalConfig, RouteConfig,
+    ApiConfig, Authorization, EndpointConfig, Gateway, GatewayConfig, GatewayError, ListenerConfig,
+    PolicySource, PrincipalConfig, RouteConfig, Step,
 };
 
 const API_ACCOUNT: &str = "444455556666";
@@ -182,7 +182,7 @@ async fn an_endpoint_policy_on_resource_tags_never_allows_and_the_reason_says_wh
         .unwrap();
     assert_eq!(response.status(), 403);
     let record = gateway.audit().last().unwrap();
-    assert_eq!(record.decided_by, Layer::EndpointPolicy);
+    assert_eq!(record.decided_by, Step::EndpointPolicy);
     assert!(
         record
             .reason
@@ -222,7 +222,7 @@ async fn a_route_without_authorization_is_decided_by_the_policies_alone() {
     let record = gateway.audit().last().unwrap();
     assert_eq!(record.principal, None);
     assert_eq!(
-        record.layer(Layer::Authentication).unwrap().verdict,
+        record.layer(Step::Authentication).unwrap().verdict,
         sigv4x_gateway::Verdict::NotConsulted
     );
 
@@ -332,7 +332,7 @@ async fn proxy_routes_forward_path_query_and_body_and_report_a_dead_target() {
         json(&response),
         serde_json::json!({"message": "Internal server error"})
     );
-    assert_eq!(gateway.audit().last().unwrap().decided_by, Layer::Handler);
+    assert_eq!(gateway.audit().last().unwrap().decided_by, Step::Handler);
 
     let response = send(inside, signed(&LAMBDA, "GET", inside, "/prod/slow", ""))
         .await

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use common::*;
 use sigv4x_gateway::client::{send, Connection};
-use sigv4x_gateway::{Gateway, Layer, Verdict};
+use sigv4x_gateway::{Gateway, Step, Verdict};
 
 const ORDERS_ARN: &str = "arn:aws:execute-api:us-east-1:444455556666:a1b2c3d4e5/prod/GET/orders";
 
@@ -32,12 +32,12 @@ async fn lambda_role_through_its_endpoint_is_allowed_and_audited() {
 
     let record = gateway.audit().find(request_id).unwrap();
     assert_eq!(record.status, 200);
-    assert_eq!(record.decided_by, Layer::Handler);
+    assert_eq!(record.decided_by, Step::Handler);
     assert_eq!(record.principal.as_deref(), Some(LAMBDA_SESSION));
     assert_eq!(record.access_key_id.as_deref(), Some(LAMBDA.id));
     assert_eq!(record.source_vpce.as_deref(), Some(ENDPOINT));
     assert_eq!(record.resource_arn.as_deref(), Some(ORDERS_ARN));
-    let verdicts: Vec<(Layer, Verdict, Option<&str>)> = record
+    let verdicts: Vec<(Step, Verdict, Option<&str>)> = record
         .layers
         .iter()
         .map(|l| (l.layer, l.verdict, l.statement.as_deref()))
@@ -45,24 +45,24 @@ async fn lambda_role_through_its_endpoint_is_allowed_and_audited() {
     assert_eq!(
         verdicts,
         [
-            (Layer::Route, Verdict::Allow, None),
-            (Layer::Authentication, Verdict::Allow, None),
+            (Step::Route, Verdict::Allow, None),
+            (Step::Authentication, Verdict::Allow, None),
             (
-                Layer::EndpointPolicy,
+                Step::EndpointPolicy,
                 Verdict::Allow,
                 Some("AllowOrdersLambdaToInvokeOrdersApi")
             ),
             (
-                Layer::ResourcePolicy,
+                Step::ResourcePolicy,
                 Verdict::Allow,
                 Some("AllowOrdersLambdaRole")
             ),
             (
-                Layer::IdentityPolicy,
+                Step::IdentityPolicy,
                 Verdict::Allow,
                 Some("InvokeOrdersRoutes")
             ),
-            (Layer::Handler, Verdict::Allow, None),
+            (Step::Handler, Verdict::Allow, None),
         ]
     );
     // The JSON line carries the same.
@@ -134,9 +134,9 @@ async fn outside_the_endpoint_meets_the_resource_policy_deny() {
         )})
     );
     let record = gateway.audit().last().unwrap();
-    assert_eq!(record.decided_by, Layer::ResourcePolicy);
+    assert_eq!(record.decided_by, Step::ResourcePolicy);
     assert_eq!(record.source_vpce, None);
-    let resource = record.layer(Layer::ResourcePolicy).unwrap();
+    let resource = record.layer(Step::ResourcePolicy).unwrap();
     assert_eq!(resource.verdict, Verdict::Deny);
     assert_eq!(
         resource.statement.as_deref(),
@@ -149,7 +149,7 @@ async fn outside_the_endpoint_meets_the_resource_policy_deny() {
         .contains("aws:SourceVpce"));
     // No endpoint, so no endpoint policy.
     assert_eq!(
-        record.layer(Layer::EndpointPolicy).unwrap().verdict,
+        record.layer(Step::EndpointPolicy).unwrap().verdict,
         Verdict::NotConsulted
     );
     gateway.shutdown().await;
@@ -178,8 +178,8 @@ async fn another_role_and_a_tag_mismatch_stop_at_the_endpoint_policy() {
         assert!(message.starts_with("User: arn:aws:sts::111122223333:assumed-role/"));
         assert!(!message.contains("explicit deny"), "{message}");
         let record = gateway.audit().last().unwrap();
-        assert_eq!(record.decided_by, Layer::EndpointPolicy, "{}", key.id);
-        let endpoint = record.layer(Layer::EndpointPolicy).unwrap();
+        assert_eq!(record.decided_by, Step::EndpointPolicy, "{}", key.id);
+        let endpoint = record.layer(Step::EndpointPolicy).unwrap();
         assert_eq!(endpoint.verdict, Verdict::NoAllow);
         assert!(
             endpoint.detail.as_deref().unwrap().contains(miss),
@@ -208,7 +208,7 @@ async fn a_route_not_granted_is_an_identity_policy_implicit_deny() {
     );
     assert_eq!(
         gateway.audit().last().unwrap().decided_by,
-        Layer::IdentityPolicy
+        Step::IdentityPolicy
     );
     gateway.shutdown().await;
 }
@@ -309,7 +309,7 @@ async fn authentication_failures_answer_like_api_gateway() {
     );
     assert_eq!(
         gateway.audit().last().unwrap().decided_by,
-        Layer::Authentication
+        Step::Authentication
     );
     gateway.shutdown().await;
 }
@@ -334,9 +334,9 @@ async fn unknown_routes_stages_and_methods_are_missing_authentication_token_even
             "{method} {path}"
         );
         let record = gateway.audit().last().unwrap();
-        assert_eq!(record.decided_by, Layer::Route, "{method} {path}");
+        assert_eq!(record.decided_by, Step::Route, "{method} {path}");
         // The signature was not even looked at.
-        assert!(record.layer(Layer::Authentication).is_none());
+        assert!(record.layer(Step::Authentication).is_none());
     }
     gateway.shutdown().await;
 }

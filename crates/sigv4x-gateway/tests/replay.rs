@@ -16,7 +16,7 @@ use common::redis::RedisServer;
 use common::*;
 use sigv4x_gateway::client::Connection;
 use sigv4x_gateway::{
-    AuditRecord, Gateway, GatewayConfig, GatewayError, Layer, OnUnavailable, ReplayConfig,
+    AuditRecord, Gateway, GatewayConfig, GatewayError, OnUnavailable, ReplayConfig, Step,
 };
 
 const API_HOST: &str = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com";
@@ -64,7 +64,7 @@ fn is_access_denied(a: &Answer) -> bool {
 /// The record of a refused replay, the same wherever it lands and whatever the store.
 fn assert_replay_record(record: &AuditRecord) {
     assert_eq!(record.status, 403);
-    assert_eq!(record.decided_by, Layer::Authentication);
+    assert_eq!(record.decided_by, Step::Authentication);
     assert_eq!(
         record.error_type.as_deref(),
         Some("AccessDeniedException"),
@@ -346,7 +346,7 @@ async fn two_gateways_and_redis_under_load_refuse_every_replay_wherever_it_lands
         assert_eq!(record.status, answer.status);
         match expect {
             Expect::Replay => assert_replay_record(record),
-            Expect::Denied => assert_eq!(record.decided_by, Layer::IdentityPolicy),
+            Expect::Denied => assert_eq!(record.decided_by, Step::IdentityPolicy),
             Expect::Race(_) if answer.status != 200 => assert_replay_record(record),
             _ => {}
         }
@@ -410,7 +410,7 @@ async fn when_redis_goes_away_each_instance_follows_its_failure_mode_and_recover
         }
         for id in &unchecked {
             let record = open.audit().find(id).unwrap();
-            let detail = record.layer(Layer::Authentication).unwrap().detail.clone();
+            let detail = record.layer(Step::Authentication).unwrap().detail.clone();
             assert_eq!(detail.as_deref(), Some(UNCHECKED));
         }
         redis.restart();
@@ -424,7 +424,7 @@ async fn when_redis_goes_away_each_instance_follows_its_failure_mode_and_recover
                 let answer = send(connection, request.clone()).await;
                 let record = gateway.audit().find(&answer.request_id).unwrap();
                 let unchecked = record
-                    .layer(Layer::Authentication)
+                    .layer(Step::Authentication)
                     .is_some_and(|l| l.detail.is_some());
                 if answer.status == 200 && !unchecked {
                     break request;
