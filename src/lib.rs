@@ -9,6 +9,7 @@ mod chunked;
 mod credentials;
 mod date;
 mod error;
+mod explain;
 mod fast;
 mod payload;
 mod per_second;

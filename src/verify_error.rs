@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::date::AmzDate;
+use crate::explain::Explanation;
 
 /// Why the verifier refused a request. Every variant maps to the error code and HTTP status a
 /// real AWS service returns ([`VerifyError::code`], [`VerifyError::http_status`]), and to the
@@ -171,6 +172,15 @@ impl Mismatch {
     /// The server's string to sign.
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
+    }
+}
+
+impl From<Explanation> for Mismatch {
+    fn from(texts: Explanation) -> Self {
+        Mismatch {
+            canonical_request: texts.canonical_request,
+            string_to_sign: texts.string_to_sign,
+        }
     }
 }
 

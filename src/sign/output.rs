@@ -142,8 +142,8 @@ pub struct SigningReport {
 impl From<Explained<Signature>> for SigningReport {
     fn from(texts: Explained<Signature>) -> Self {
         SigningReport {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
+            canonical_request: texts.texts.canonical_request,
+            string_to_sign: texts.texts.string_to_sign,
             signature: texts.signature,
         }
     }

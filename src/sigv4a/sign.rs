@@ -86,8 +86,8 @@ pub struct SigningReportV4a {
 impl From<Explained<SignatureV4a>> for SigningReportV4a {
     fn from(texts: Explained<SignatureV4a>) -> Self {
         SigningReportV4a {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
+            canonical_request: texts.texts.canonical_request,
+            string_to_sign: texts.texts.string_to_sign,
             signature: texts.signature,
         }
     }
