@@ -74,7 +74,7 @@ impl AmzDate {
     /// `YYYYMMDD'T'HHMMSS'Z'`.
     pub fn as_str(&self) -> &str {
         // Always ASCII digits and 'T'/'Z'.
-        std::str::from_utf8(&self.text).unwrap_or_default()
+        crate::canonical::own_text(&self.text)
     }
 
     /// `YYYYMMDD'T'HHMMSS'Z'` as bytes.
@@ -84,12 +84,12 @@ impl AmzDate {
 
     /// The scope date, `YYYYMMDD`, as bytes.
     pub(crate) fn date_bytes(&self) -> &[u8] {
-        self.text.get(..8).unwrap_or_default()
+        self.text.split_at(8).0
     }
 
     /// The scope date, `YYYYMMDD`.
     pub fn date(&self) -> &str {
-        self.as_str().get(..8).unwrap_or_default()
+        crate::canonical::own_text(self.date_bytes())
     }
 
     /// Seconds since the Unix epoch.

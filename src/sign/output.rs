@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::canonical::hex_lower;
+use crate::canonical::{hex_lower, own_text};
 use crate::date::AmzDate;
 use crate::sign::pipeline::Explained;
 
@@ -19,7 +19,7 @@ impl Signature {
 
     /// The signature as hex text.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        own_text(&self.0)
     }
 
     /// The signature as hex bytes.

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::elliptic_curve::ff::PrimeField;
@@ -151,7 +151,9 @@ impl KeyCacheV4a {
 
     /// How many keys are cached now.
     pub fn len(&self) -> usize {
-        self.state.lock().map(|s| s.map.len()).unwrap_or(0)
+        // A panic elsewhere while holding the lock leaves the map intact: count it anyway.
+        let state = self.state.lock();
+        state.unwrap_or_else(PoisonError::into_inner).map.len()
     }
 
     /// True when no key is cached.

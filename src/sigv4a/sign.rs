@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use p256::NistP256;
 
-use crate::canonical::{write_hex_lower, Sink};
+use crate::canonical::{own_text, write_hex_lower, Sink};
 use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
@@ -50,7 +50,7 @@ impl SignatureV4a {
 
     /// The signature as hex text.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        own_text(self.as_bytes())
     }
 
     /// The signature as hex bytes.
