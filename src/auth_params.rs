@@ -296,6 +296,7 @@ pub struct PresignedQuery<'a> {
 impl<'a> PresignedQuery<'a> {
     /// True if `query` carries any presigning parameter (`X-Amz-Algorithm`, `X-Amz-Credential`,
     /// `X-Amz-Signature`, …), that is, if the request means to be presigned.
+    #[must_use]
     pub fn is_presigned(query: &str) -> bool {
         // Every spelling of those names has an 'X' or an escape in it.
         if !query.bytes().any(|b| b == b'X' || b == b'x' || b == b'%') {

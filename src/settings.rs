@@ -69,6 +69,7 @@ impl Default for SigningSettings {
 impl SigningSettings {
     /// Settings for Amazon S3 and S3-compatible stores: no path normalization, single path
     /// encoding, a signed `x-amz-content-sha256`, and `UNSIGNED-PAYLOAD` in presigned URLs.
+    #[must_use]
     pub fn s3() -> Self {
         SigningSettings {
             normalize_path: false,

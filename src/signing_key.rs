@@ -30,6 +30,7 @@ type StringToSignHasher = sha256::Hasher<7>;
 impl SigningKey {
     /// Derives the key: four HMAC-SHA256 steps starting from `"AWS4" + secret`.
     /// `date` is the scope date, `YYYYMMDD`.
+    #[must_use]
     pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> Self {
         Self::derive_bytes(secret_access_key, date.as_bytes(), region, service)
     }
@@ -54,6 +55,7 @@ impl SigningKey {
     }
 
     /// HMAC-SHA256 of the concatenation of `parts` under this key.
+    #[must_use]
     pub fn sign(&self, parts: &[&[u8]]) -> [u8; 32] {
         self.sign_sink(|h| parts.iter().for_each(|p| h.put(p)))
     }
@@ -117,7 +119,7 @@ impl Entry {
 /// The secret is part of the key, so a rotated secret never reuses a stale key. When the cache
 /// is full, the entries with the oldest scope date are dropped first (yesterday's keys are the
 /// first that stop being useful).
-pub struct KeyCache {
+pub(crate) struct KeyCache {
     capacity: usize,
     entries: RwLock<Slots>,
 }
@@ -147,7 +149,7 @@ impl KeyCache {
     }
 
     /// A cache holding at most `capacity` keys (at least one).
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         KeyCache {
             capacity: capacity.max(1),
             entries: RwLock::new(Slots::default()),
@@ -155,7 +157,7 @@ impl KeyCache {
     }
 
     /// The cached key, or a freshly derived one (which is then cached).
-    pub fn get(
+    pub(crate) fn get(
         &self,
         access_key_id: &str,
         secret_access_key: &str,
@@ -236,14 +238,14 @@ impl KeyCache {
         });
         let cached = lookup.as_ref().and_then(|lookup| {
             self.with_cached(lookup, |e| {
-            let pause = |_: Option<&Midstate>| {
-                Some(
-                    e.key
-                        .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope)),
-                )
-            };
-            let recent = e.recent.get(*amz_date, pause)?;
-            Some(e.key.sign_resumed(recent.get()?, hash))
+                let pause = |_: Option<&Midstate>| {
+                    Some(
+                        e.key
+                            .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope)),
+                    )
+                };
+                let recent = e.recent.get(*amz_date, pause)?;
+                Some(e.key.sign_resumed(recent.get()?, hash))
             })
         });
         if let Some(Some(mac)) = cached {
@@ -260,20 +262,10 @@ impl KeyCache {
     }
 
     /// How many keys are cached now.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         // A panic elsewhere while holding the lock leaves the map intact: count it anyway.
         let entries = self.entries.read();
         entries.unwrap_or_else(PoisonError::into_inner).len()
-    }
-
-    /// True when no key is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The largest number of keys this cache holds.
-    pub fn capacity(&self) -> usize {
-        self.capacity
     }
 }
 

@@ -165,11 +165,13 @@ pub struct Mismatch {
 
 impl Mismatch {
     /// The server's canonical request.
+    #[must_use]
     pub fn canonical_request(&self) -> &str {
         &self.canonical_request
     }
 
     /// The server's string to sign.
+    #[must_use]
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
     }
@@ -196,6 +198,7 @@ impl VerifyError {
     /// The AWS error code for this failure, as the query-protocol services (STS, IAM, EC2) and S3
     /// spell it: `SignatureDoesNotMatch`, `IncompleteSignature`, `MissingAuthenticationToken`,
     /// `InvalidClientTokenId`, `RequestTimeTooSkewed`, …
+    #[must_use]
     pub fn code(&self) -> &'static str {
         use VerifyError::*;
         match self {
@@ -240,6 +243,7 @@ impl VerifyError {
     /// The HTTP status AWS answers with: 403 for authentication failures, 400 for malformed
     /// requests and payload errors, 503 when the replay guard is full or the secret store
     /// cannot answer, 500 when the store failed.
+    #[must_use]
     pub fn http_status(&self) -> u16 {
         use VerifyError::*;
         match self {
@@ -260,6 +264,7 @@ impl VerifyError {
 
     /// The `x-amzn-ErrorType` API Gateway (REST APIs with `AWS_IAM` authorization) sends for
     /// this failure, without the `:` suffix it appends.
+    #[must_use]
     pub fn api_gateway_error_type(&self) -> &'static str {
         use VerifyError::*;
         match self {
@@ -293,6 +298,7 @@ impl VerifyError {
     }
 
     /// For [`VerifyError::SignatureDoesNotMatch`], what the server computed.
+    #[must_use]
     pub fn mismatch(&self) -> Option<&Mismatch> {
         match self {
             VerifyError::SignatureDoesNotMatch(m) => Some(m),

@@ -112,7 +112,9 @@ pub(crate) fn canonicalize<R>(
 ) -> Result<R, SigningError> {
     let place = Place::of(location)?;
     // A token that travels outside the signature is sent, but not signed as a header.
-    let token = rules.token.filter(|_| !rules.settings.token_travels_outside());
+    let token = rules
+        .token
+        .filter(|_| !rules.settings.token_travels_outside());
 
     let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
     let has_host = request_headers(rules, input, &place, add, &mut headers);

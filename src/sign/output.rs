@@ -18,11 +18,13 @@ impl Signature {
     }
 
     /// The signature as hex text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         own_text(&self.0)
     }
 
     /// The signature as hex bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8; 64] {
         &self.0
     }
@@ -96,16 +98,19 @@ impl SigningOutput {
     }
 
     /// The `Authorization` header value.
+    #[must_use]
     pub fn authorization(&self) -> &str {
         &self.headers.authorization
     }
 
     /// The signature.
+    #[must_use]
     pub fn signature(&self) -> Signature {
         self.signature
     }
 
     /// The `X-Amz-Date` value.
+    #[must_use]
     pub fn date(&self) -> AmzDate {
         self.headers.date
     }

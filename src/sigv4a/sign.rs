@@ -49,11 +49,13 @@ impl SignatureV4a {
     }
 
     /// The signature as hex text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         own_text(self.as_bytes())
     }
 
     /// The signature as hex bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         self.hex.get(..usize::from(self.len)).unwrap_or_default()
     }
@@ -117,11 +119,13 @@ impl SigningOutputV4a {
     }
 
     /// The `Authorization` header value.
+    #[must_use]
     pub fn authorization(&self) -> &str {
         &self.headers.authorization
     }
 
     /// The signature.
+    #[must_use]
     pub fn signature(&self) -> SignatureV4a {
         self.signature
     }
@@ -211,6 +215,7 @@ impl SignerV4a {
     }
 
     /// The same signer with other settings.
+    #[must_use]
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
         self.special = special_names(&settings);
         self.settings = settings;
@@ -218,26 +223,31 @@ impl SignerV4a {
     }
 
     /// The settings in use.
+    #[must_use]
     pub fn settings(&self) -> &SigningSettings {
         &self.settings
     }
 
     /// The credentials in use.
+    #[must_use]
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
     /// The region set signed.
+    #[must_use]
     pub fn region_set(&self) -> &str {
         &self.region_set
     }
 
     /// The service (signing name) in the credential scope.
+    #[must_use]
     pub fn service(&self) -> &str {
         &self.service
     }
 
     /// The derived key pair (its public key is what a verifier without the secret needs).
+    #[must_use]
     pub fn key(&self) -> &SigningKeyV4a {
         self.key.get_or_init(|| {
             SigningKeyV4a::derive(

@@ -11,13 +11,13 @@ use super::Verifier;
 use crate::auth_params::Scheme;
 use crate::canonical::{query, CanonicalRequest, Param};
 use crate::date::AmzDate;
+use crate::explain::Explanation;
 use crate::payload::PayloadHash;
 use crate::request::Input;
 use crate::sign::Signature;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
 use crate::stack::StackVec;
-use crate::explain::Explanation;
 use crate::string_to_sign::{Scope, StringToSign};
 use crate::verify_error::{Mismatch, VerifyError};
 
