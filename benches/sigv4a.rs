@@ -11,7 +11,8 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4a;
 use aws_smithy_runtime_api::client::identity::Identity;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use sigv4x::{Credentials, KeyCacheV4a, Payload, SignerV4a, SigningKeyV4a, StoredKey, Verifier};
+use sigv4x::primitives::KeyCacheV4a;
+use sigv4x::{Credentials, Payload, SignerV4a, SigningKeyV4a, StoredKey, Verifier};
 
 #[path = "common/requests.rs"]
 mod requests;
@@ -23,7 +24,7 @@ fn bench_sign(c: &mut Criterion) {
         "*",
         "execute-api",
     );
-    signer.key(); // derived once, as in a long-lived client
+    let _ = signer.key(); // derived once, as in a long-lived client
     let identity: Identity =
         aws_credential_types::Credentials::new("AKIDEXAMPLE", SECRET, None, None, "bench").into();
     let mut g = c.benchmark_group("SigV4a sign GET, 3 headers + query");

@@ -10,9 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sha2::{Digest, Sha256};
+use sigv4x::primitives::{ChunkChain, SigningKey};
 use sigv4x::{
-    sign_streaming_at, AmzDate, ChecksumAlgorithm, ChunkChain, ChunkDecoder, ChunkedMode,
-    Credentials, DecoderConfig, Signer, SigningKey, SigningSettings, StreamingPlan, CHUNK_DATA_END,
+    sign_streaming_at, AmzDate, ChecksumAlgorithm, ChunkDecoder, ChunkedMode, Credentials,
+    DecoderConfig, Signer, SigningSettings, StreamingPlan, CHUNK_DATA_END,
 };
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

@@ -209,11 +209,10 @@ impl<'a> AuthorizationHeader<'a> {
                 }
             }
             if bytes.get(at) != Some(&b'=') {
-                return Err(VerifyError::IncompleteSignature {
-                    reason: "Authorization header parameters must have the form name=value.",
-                });
+                return Err(MALFORMED_PARAM);
             }
-            let name = rest.get(name_start..at).unwrap_or_default();
+            // `at` and `name_start` sit next to ASCII bytes, so both are character boundaries.
+            let name = rest.get(name_start..at).ok_or(MALFORMED_PARAM)?;
             at += 1;
             let value_start = at;
             // Values are long (a 64-digit signature): a vectorized search beats a byte loop.
@@ -225,7 +224,7 @@ impl<'a> AuthorizationHeader<'a> {
             while value_end > value_start && bytes.get(value_end - 1) == Some(&b' ') {
                 value_end -= 1;
             }
-            let value = rest.get(value_start..value_end).unwrap_or_default();
+            let value = rest.get(value_start..value_end).ok_or(MALFORMED_PARAM)?;
             let slot = match name {
                 "Credential" => &mut credential,
                 "SignedHeaders" => &mut signed_headers,
@@ -297,6 +296,7 @@ pub struct PresignedQuery<'a> {
 impl<'a> PresignedQuery<'a> {
     /// True if `query` carries any presigning parameter (`X-Amz-Algorithm`, `X-Amz-Credential`,
     /// `X-Amz-Signature`, …), that is, if the request means to be presigned.
+    #[must_use]
     pub fn is_presigned(query: &str) -> bool {
         // Every spelling of those names has an 'X' or an escape in it.
         if !query.bytes().any(|b| b == b'X' || b == b'x' || b == b'%') {
@@ -360,6 +360,11 @@ impl<'a> PresignedQuery<'a> {
         CredentialScope::parse_for(&self.credential, self.scheme)
     }
 }
+
+/// An `Authorization` parameter that is not `name=value`.
+const MALFORMED_PARAM: VerifyError = VerifyError::IncompleteSignature {
+    reason: "Authorization header parameters must have the form name=value.",
+};
 
 const INCOMPLETE_QUERY: VerifyError = VerifyError::IncompleteSignature {
     reason: "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, \

@@ -59,11 +59,13 @@ impl Credentials {
     }
 
     /// The access key id (not secret: it is sent in every signed request).
+    #[must_use]
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
 
     /// The secret access key.
+    #[must_use]
     pub fn secret_access_key(&self) -> &str {
         &self.secret_access_key
     }

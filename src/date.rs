@@ -12,12 +12,14 @@ pub struct AmzDate {
 
 impl AmzDate {
     /// The timestamp for `time`, truncated to the second. `None` before 1970 or after 9999.
+    #[must_use]
     pub fn from_system_time(time: SystemTime) -> Option<Self> {
         let unix = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
         Self::from_unix(unix)
     }
 
     /// The timestamp for `unix` seconds since 1970-01-01T00:00:00Z. `None` after 9999.
+    #[must_use]
     pub fn from_unix(unix: u64) -> Option<Self> {
         let days = unix / 86_400;
         let secs = unix % 86_400;
@@ -46,6 +48,7 @@ impl AmzDate {
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'` strictly: exactly 16 bytes, digits where digits belong, a
     /// real calendar date (1970 or later) and time of day (no leap second).
+    #[must_use]
     pub fn parse(text: &[u8]) -> Option<Self> {
         let bytes: &[u8; 16] = text.try_into().ok()?;
         if bytes[8] != b'T' || bytes[15] != b'Z' {
@@ -72,32 +75,37 @@ impl AmzDate {
     }
 
     /// `YYYYMMDD'T'HHMMSS'Z'`.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         // Always ASCII digits and 'T'/'Z'.
-        std::str::from_utf8(&self.text).unwrap_or_default()
+        crate::canonical::own_text(&self.text)
     }
 
     /// `YYYYMMDD'T'HHMMSS'Z'` as bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.text
     }
 
     /// The scope date, `YYYYMMDD`, as bytes.
     pub(crate) fn date_bytes(&self) -> &[u8] {
-        self.text.get(..8).unwrap_or_default()
+        self.text.split_at(8).0
     }
 
     /// The scope date, `YYYYMMDD`.
+    #[must_use]
     pub fn date(&self) -> &str {
-        self.as_str().get(..8).unwrap_or_default()
+        crate::canonical::own_text(self.date_bytes())
     }
 
     /// Seconds since the Unix epoch.
+    #[must_use]
     pub fn unix_seconds(&self) -> u64 {
         self.unix
     }
 
     /// The timestamp as a `SystemTime`.
+    #[must_use]
     pub fn to_system_time(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(self.unix)
     }

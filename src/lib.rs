@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![warn(missing_debug_implementations)]
+#![warn(missing_debug_implementations, unreachable_pub)]
 
 mod auth_params;
 mod canonical;
@@ -9,9 +9,11 @@ mod chunked;
 mod credentials;
 mod date;
 mod error;
+mod explain;
 mod fast;
 mod payload;
 mod per_second;
+pub mod primitives;
 mod replay;
 mod request;
 mod settings;
@@ -25,11 +27,11 @@ mod string_to_sign;
 mod verify;
 mod verify_error;
 
-pub use auth_params::{AuthorizationHeader, CredentialScope, PresignedQuery};
+pub use auth_params::CredentialScope;
 pub use chunked::{
-    encoded_length, sign_streaming_at, signature_from_hex, ChecksumAlgorithm, ChunkChain,
-    ChunkDecoder, ChunkEncodeError, ChunkEncoder, ChunkError, ChunkHeader, ChunkTail, ChunkedMode,
-    DecodeSummary, DecoderConfig, StreamingPlan, CHUNK_DATA_END, MIN_CHUNK_SIZE,
+    encoded_length, sign_streaming_at, ChecksumAlgorithm, ChunkDecoder, ChunkEncodeError,
+    ChunkEncoder, ChunkError, ChunkHeader, ChunkTail, ChunkedMode, DecodeSummary, DecoderConfig,
+    StreamingPlan, CHUNK_DATA_END, MIN_CHUNK_SIZE,
 };
 pub use credentials::{Credentials, CredentialsError};
 pub use date::AmzDate;
@@ -44,10 +46,9 @@ pub use settings::{SigningSettings, DEFAULT_UNSIGNED_HEADERS};
 pub use sign::{
     Signature, SignatureLocation, Signer, SigningOutput, SigningReport, MAX_PRESIGN_EXPIRY,
 };
-pub use signing_key::{KeyCache, SigningKey};
 #[cfg(feature = "sigv4a")]
 pub use sigv4a::{
-    key::{KeyCacheV4a, SigningKeyV4a},
+    key::SigningKeyV4a,
     region_set::{RegionSet, RegionSetError},
     sign::{SignatureV4a, SignerV4a, SigningOutputV4a, SigningReportV4a},
     ALGORITHM_V4A,

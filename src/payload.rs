@@ -49,7 +49,7 @@ impl PayloadHash<'_> {
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        crate::canonical::own_text(self.as_bytes())
     }
 }
 

@@ -2,6 +2,9 @@
 
 use std::borrow::Cow;
 
+use crate::canonical::names::{param, X_AMZ_SECURITY_TOKEN};
+use crate::canonical::{Param, PathRules};
+
 /// How a [`Signer`](crate::Signer) canonicalizes and signs. The default fits every SigV4 service
 /// except S3; [`SigningSettings::s3`] fits S3 and S3-compatible stores.
 ///
@@ -66,6 +69,7 @@ impl Default for SigningSettings {
 impl SigningSettings {
     /// Settings for Amazon S3 and S3-compatible stores: no path normalization, single path
     /// encoding, a signed `x-amz-content-sha256`, and `UNSIGNED-PAYLOAD` in presigned URLs.
+    #[must_use]
     pub fn s3() -> Self {
         SigningSettings {
             normalize_path: false,
@@ -76,10 +80,45 @@ impl SigningSettings {
         }
     }
 
-    /// True if `name` is never signed under these settings.
+    /// True if `name` is in [`SigningSettings::unsigned_headers`].
+    #[must_use]
     pub fn is_unsigned(&self, name: &[u8]) -> bool {
         self.unsigned_headers
             .iter()
             .any(|u| u.len() == name.len() && u.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// True when the session token travels outside the signature (`sign_session_token =
+    /// false`): an unsigned `X-Amz-Security-Token` header, or a presigned URL's parameter left
+    /// out of the canonical query.
+    pub(crate) fn token_travels_outside(&self) -> bool {
+        !self.sign_session_token
+    }
+
+    /// True if the header `name` is the session token and travels outside the signature. The
+    /// signer never signs it (whoever set it); the verifier accepts it unsigned.
+    pub(crate) fn is_outside_token(&self, name: &[u8]) -> bool {
+        self.token_travels_outside() && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes())
+    }
+
+    /// True if a request header `name` is never signed under these settings: one of
+    /// [`SigningSettings::unsigned_headers`], or a session token that travels outside.
+    pub(crate) fn never_signs(&self, name: &[u8]) -> bool {
+        self.is_outside_token(name) || self.is_unsigned(name)
+    }
+
+    /// True if a presigned URL's query parameter is part of its canonical query: all are but
+    /// `X-Amz-Signature`, and `X-Amz-Security-Token` when the token travels outside.
+    pub(crate) fn signs_presigned_param(&self, p: &Param<'_>) -> bool {
+        let is = |n: &str| p.name_is(n.as_bytes());
+        !(is(param::SIGNATURE) || (self.token_travels_outside() && is(param::SECURITY_TOKEN)))
+    }
+
+    /// How these settings canonicalize the path.
+    pub(crate) fn path_rules(&self) -> PathRules {
+        PathRules {
+            normalize: self.normalize_path,
+            double_encode: self.double_encode_path,
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::per_second::PerSecond;
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock};
 
 use zeroize::Zeroizing;
 
@@ -30,11 +30,22 @@ type StringToSignHasher = sha256::Hasher<7>;
 impl SigningKey {
     /// Derives the key: four HMAC-SHA256 steps starting from `"AWS4" + secret`.
     /// `date` is the scope date, `YYYYMMDD`.
+    #[must_use]
     pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> Self {
+        Self::derive_bytes(secret_access_key, date.as_bytes(), region, service)
+    }
+
+    /// [`SigningKey::derive`] with the date as bytes, as a parsed scope holds it.
+    pub(crate) fn derive_bytes(
+        secret_access_key: &str,
+        date: &[u8],
+        region: &str,
+        service: &str,
+    ) -> Self {
         let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret_access_key.len()));
         seed.extend_from_slice(b"AWS4");
         seed.extend_from_slice(secret_access_key.as_bytes());
-        let mut key = Zeroizing::new(HmacKey::new(&seed).mac(date.as_bytes()));
+        let mut key = Zeroizing::new(HmacKey::new(&seed).mac(date));
         for step in [region.as_bytes(), service.as_bytes(), b"aws4_request"] {
             *key = HmacKey::new(&*key).mac(step);
         }
@@ -44,6 +55,7 @@ impl SigningKey {
     }
 
     /// HMAC-SHA256 of the concatenation of `parts` under this key.
+    #[must_use]
     pub fn sign(&self, parts: &[&[u8]]) -> [u8; 32] {
         self.sign_sink(|h| parts.iter().for_each(|p| h.put(p)))
     }
@@ -107,7 +119,7 @@ impl Entry {
 /// The secret is part of the key, so a rotated secret never reuses a stale key. When the cache
 /// is full, the entries with the oldest scope date are dropped first (yesterday's keys are the
 /// first that stop being useful).
-pub struct KeyCache {
+pub(crate) struct KeyCache {
     capacity: usize,
     entries: RwLock<Slots>,
 }
@@ -137,7 +149,7 @@ impl KeyCache {
     }
 
     /// A cache holding at most `capacity` keys (at least one).
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         KeyCache {
             capacity: capacity.max(1),
             entries: RwLock::new(Slots::default()),
@@ -145,7 +157,7 @@ impl KeyCache {
     }
 
     /// The cached key, or a freshly derived one (which is then cached).
-    pub fn get(
+    pub(crate) fn get(
         &self,
         access_key_id: &str,
         secret_access_key: &str,
@@ -170,10 +182,14 @@ impl KeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
+        let Ok(&scope_date) = <&[u8; 8]>::try_from(date) else {
+            // Not a scope date: derive, but never look it up or let it take a cache slot.
+            return SigningKey::derive_bytes(secret_access_key, date, region, service);
+        };
         let lookup = Lookup {
             access_key_id,
             secret_access_key,
-            date: date.try_into().unwrap_or([0; 8]),
+            date: scope_date,
             region,
             service,
         };
@@ -181,16 +197,7 @@ impl KeyCache {
             return key;
         }
         let slot = lookup.slot();
-        let key = SigningKey::derive(
-            secret_access_key,
-            std::str::from_utf8(date).unwrap_or_default(),
-            region,
-            service,
-        );
-        if date.len() != 8 {
-            // Not a scope date: derive, but do not let it take a cache slot.
-            return key;
-        }
+        let key = SigningKey::derive_bytes(secret_access_key, date, region, service);
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= self.capacity && !entries.contains_key(&slot) {
                 evict_oldest(&mut entries);
@@ -221,22 +228,25 @@ impl KeyCache {
         scope: &Scope<'_>,
         hash: &[u8; 64],
     ) -> [u8; 32] {
-        let lookup = Lookup {
+        // A scope date that is not 8 bytes is never cached: `get_bytes` derives it.
+        let lookup = <&[u8; 8]>::try_from(scope.date).ok().map(|&date| Lookup {
             access_key_id,
             secret_access_key,
-            date: scope.date.try_into().unwrap_or([0; 8]),
+            date,
             region: scope.region,
             service: scope.service,
-        };
-        let cached = self.with_cached(&lookup, |e| {
-            let pause = |_: Option<&Midstate>| {
-                Some(
-                    e.key
-                        .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope)),
-                )
-            };
-            let recent = e.recent.get(*amz_date, pause)?;
-            Some(e.key.sign_resumed(recent.get()?, hash))
+        });
+        let cached = lookup.as_ref().and_then(|lookup| {
+            self.with_cached(lookup, |e| {
+                let pause = |_: Option<&Midstate>| {
+                    Some(
+                        e.key
+                            .pause_after(|h| write_string_to_sign_prefix(h, amz_date, scope)),
+                    )
+                };
+                let recent = e.recent.get(*amz_date, pause)?;
+                Some(e.key.sign_resumed(recent.get()?, hash))
+            })
         });
         if let Some(Some(mac)) = cached {
             return mac;
@@ -252,18 +262,10 @@ impl KeyCache {
     }
 
     /// How many keys are cached now.
-    pub fn len(&self) -> usize {
-        self.entries.read().map(|e| e.len()).unwrap_or(0)
-    }
-
-    /// True when no key is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The largest number of keys this cache holds.
-    pub fn capacity(&self) -> usize {
-        self.capacity
+    pub(crate) fn len(&self) -> usize {
+        // A panic elsewhere while holding the lock leaves the map intact: count it anyway.
+        let entries = self.entries.read();
+        entries.unwrap_or_else(PoisonError::into_inner).len()
     }
 }
 
@@ -316,6 +318,18 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn a_date_of_another_length_never_reads_the_cache() {
+        // It used to look up the slot of date [0; 8], which a NUL date had filled.
+        let cache = KeyCache::new(4);
+        let nul = cache.get("AK", SECRET, "\0\0\0\0\0\0\0\0", "r", "s");
+        let short = cache.get("AK", SECRET, "2015", "r", "s");
+        let fresh = SigningKey::derive(SECRET, "2015", "r", "s");
+        assert_eq!(short.sign(&[b"x"]), fresh.sign(&[b"x"]));
+        assert_ne!(nul.sign(&[b"x"]), short.sign(&[b"x"]));
+        assert_eq!(cache.len(), 1);
+    }
 
     #[test]
     fn derivation_matches_the_aws_documentation_example() {

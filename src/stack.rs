@@ -57,10 +57,10 @@ impl<const N: usize> StackBuf<N> {
         }
     }
 
-    /// The contents as text. Everything written into these buffers by this crate is ASCII or
-    /// comes from `&str` inputs, so this never fails in practice; a non-UTF-8 buffer reads as "".
+    /// The contents as text: everything written into these buffers by this crate is ASCII or
+    /// comes from `&str` inputs.
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        crate::canonical::own_text(self.as_bytes())
     }
 }
 

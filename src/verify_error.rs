@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::date::AmzDate;
+use crate::explain::Explanation;
 
 /// Why the verifier refused a request. Every variant maps to the error code and HTTP status a
 /// real AWS service returns ([`VerifyError::code`], [`VerifyError::http_status`]), and to the
@@ -164,13 +165,24 @@ pub struct Mismatch {
 
 impl Mismatch {
     /// The server's canonical request.
+    #[must_use]
     pub fn canonical_request(&self) -> &str {
         &self.canonical_request
     }
 
     /// The server's string to sign.
+    #[must_use]
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
+    }
+}
+
+impl From<Explanation> for Mismatch {
+    fn from(texts: Explanation) -> Self {
+        Mismatch {
+            canonical_request: texts.canonical_request,
+            string_to_sign: texts.string_to_sign,
+        }
     }
 }
 
@@ -186,6 +198,7 @@ impl VerifyError {
     /// The AWS error code for this failure, as the query-protocol services (STS, IAM, EC2) and S3
     /// spell it: `SignatureDoesNotMatch`, `IncompleteSignature`, `MissingAuthenticationToken`,
     /// `InvalidClientTokenId`, `RequestTimeTooSkewed`, …
+    #[must_use]
     pub fn code(&self) -> &'static str {
         use VerifyError::*;
         match self {
@@ -230,6 +243,7 @@ impl VerifyError {
     /// The HTTP status AWS answers with: 403 for authentication failures, 400 for malformed
     /// requests and payload errors, 503 when the replay guard is full or the secret store
     /// cannot answer, 500 when the store failed.
+    #[must_use]
     pub fn http_status(&self) -> u16 {
         use VerifyError::*;
         match self {
@@ -250,6 +264,7 @@ impl VerifyError {
 
     /// The `x-amzn-ErrorType` API Gateway (REST APIs with `AWS_IAM` authorization) sends for
     /// this failure, without the `:` suffix it appends.
+    #[must_use]
     pub fn api_gateway_error_type(&self) -> &'static str {
         use VerifyError::*;
         match self {
@@ -283,6 +298,7 @@ impl VerifyError {
     }
 
     /// For [`VerifyError::SignatureDoesNotMatch`], what the server computed.
+    #[must_use]
     pub fn mismatch(&self) -> Option<&Mismatch> {
         match self {
             VerifyError::SignatureDoesNotMatch(m) => Some(m),

@@ -34,6 +34,9 @@
 //!   sigv4x a wire query spelling the same parameters in varied but equivalent ways (`+` or
 //!   `%20` for a space, either hex case, raw reserved characters, raw UTF-8).
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
@@ -631,19 +634,9 @@ fn random_cases() -> Vec<Case> {
 /// Runs the script on `cases`; `None` (after a skip message) when botocore is not available
 /// outside CI.
 fn run_botocore(cases: &[Case]) -> Option<Value> {
-    let probe = Command::new("python3")
-        .args(["-c", "import botocore"])
-        .output();
-    let available = matches!(&probe, Ok(o) if o.status.success());
-    if !available {
-        let why = match &probe {
-            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-            Err(e) => format!("python3: {e}"),
-        };
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("botocore is required in CI (pip install botocore): {why}");
-        }
-        eprintln!("SKIPPED: python3 with botocore is not available ({why})");
+    let mut probe = Command::new("python3");
+    probe.args(["-c", "import botocore"]);
+    if !peer::available("python3 with botocore", &mut probe, "pip install botocore") {
         return None;
     }
     let input = Value::Array(cases.iter().map(Case::to_json).collect()).to_string();

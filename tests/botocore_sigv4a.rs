@@ -17,6 +17,9 @@
 #![cfg(feature = "sigv4a")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -387,24 +390,10 @@ fn random_cases() -> Vec<Case> {
 
 /// Runs the script; `None` (after a skip message) when botocore or awscrt is missing outside CI.
 fn run_botocore_crt(cases: &[Case]) -> Option<Vec<Value>> {
-    let probe = Command::new("python3")
-        .args(["-c", "import botocore.auth, botocore.crt.auth, awscrt"])
-        .output();
-    if !matches!(&probe, Ok(o) if o.status.success()) {
-        let why = match &probe {
-            // The exception, not the traceback's first line.
-            Ok(o) => String::from_utf8_lossy(&o.stderr)
-                .trim()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .to_string(),
-            Err(e) => format!("python3: {e}"),
-        };
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("botocore with awscrt is required in CI (.ci/run installs them): {why}");
-        }
-        eprintln!("SKIPPED: python3 with botocore and awscrt is not available ({why})");
+    let mut probe = Command::new("python3");
+    probe.args(["-c", "import botocore.auth, botocore.crt.auth, awscrt"]);
+    let tool = "python3 with botocore and awscrt";
+    if !peer::available(tool, &mut probe, ".ci/run installs them") {
         return None;
     }
     let input = Value::Array(cases.iter().map(Case::to_json).collect()).to_string();

@@ -9,7 +9,8 @@ use aws_sigv4::sign::v4::{sign_chunk, sign_trailer, SigningParams};
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_runtime_api::http::Headers;
 use proptest::prelude::*;
-use sigv4x::{signature_from_hex, AmzDate, ChunkChain, SigningKey};
+use sigv4x::primitives::{signature_from_hex, ChunkChain, SigningKey};
+use sigv4x::AmzDate;
 
 fn identity(secret: &str) -> Identity {
     aws_credential_types::Credentials::new("AKIDEXAMPLE", secret, None, None, "test").into()

@@ -7,9 +7,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use proptest::prelude::*;
+use sigv4x::primitives::{ChunkChain, SigningKey};
 use sigv4x::{
-    sign_streaming_at, AmzDate, ChecksumAlgorithm, ChunkChain, ChunkDecoder, ChunkError,
-    ChunkedMode, Credentials, DecoderConfig, Signature, Signer, SigningKey, StreamingPlan,
+    sign_streaming_at, AmzDate, ChecksumAlgorithm, ChunkDecoder, ChunkError, ChunkedMode,
+    Credentials, DecoderConfig, Signature, Signer, StreamingPlan,
 };
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -152,7 +153,7 @@ proptest! {
         mode_index in 0usize..9,
     ) {
         let mode = all_modes()[mode_index];
-        let seed = sigv4x::signature_from_hex(&[b'0'; 64]).unwrap();
+        let seed = sigv4x::primitives::signature_from_hex(&[b'0'; 64]).unwrap();
         let (_, result) = decode(mode, seed, garbage.len() as u64, &garbage, &[7]);
         prop_assert!(result.is_err());
     }

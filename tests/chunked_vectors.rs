@@ -8,10 +8,10 @@ use std::fs;
 use std::time::SystemTime;
 
 use serde_json::Value;
+use sigv4x::primitives::{signature_from_hex, ChunkChain, SigningKey};
 use sigv4x::{
-    encoded_length, sign_streaming_at, signature_from_hex, AmzDate, ChecksumAlgorithm, ChunkChain,
-    ChunkDecoder, ChunkedMode, Credentials, DecoderConfig, Payload, SignatureLocation, Signer,
-    SigningKey, SigningSettings, StreamingPlan,
+    encoded_length, sign_streaming_at, AmzDate, ChecksumAlgorithm, ChunkDecoder, ChunkedMode,
+    Credentials, DecoderConfig, Payload, SignatureLocation, Signer, SigningSettings, StreamingPlan,
 };
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/s3-chunked");

@@ -7,6 +7,9 @@
 //!
 //! Without curl the test fails when `CI=true` and prints a skip message otherwise.
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
@@ -66,20 +69,11 @@ fn serve_once(listener: TcpListener) -> Captured {
 }
 
 fn curl_available() -> bool {
-    match Command::new("curl").arg("--version").output() {
-        Ok(o) if o.status.success() => true,
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("curl is required in CI: {why}");
-            }
-            eprintln!("SKIPPED: curl is not available ({why})");
-            false
-        }
-    }
+    peer::available(
+        "curl",
+        Command::new("curl").arg("--version"),
+        ".ci/run installs it",
+    )
 }
 
 /// Runs curl with `args` against `path_and_query` on a loopback server; returns what arrived.

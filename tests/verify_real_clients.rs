@@ -5,6 +5,9 @@
 //! `.ci/run` installs them) and are skipped with a notice elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -19,18 +22,7 @@ const SECRET: &str = "real/client+secret/key";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==";
 
 fn tool_available(check: &mut Command, what: &str) -> bool {
-    let ok = check
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{what} is required in CI (.ci/run installs it)");
-        }
-        eprintln!("SKIPPED: {what} is not installed");
-    }
-    ok
+    peer::available(what, check, ".ci/run installs it")
 }
 
 fn verifier(service: &str, token: bool, s3: bool) -> Verifier<HashMap<String, StoredKey>> {

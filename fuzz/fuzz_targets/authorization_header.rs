@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(h) = sigv4x::AuthorizationHeader::parse(text) {
+    if let Ok(h) = sigv4x::primitives::AuthorizationHeader::parse(text) {
         assert!(!h.signed_headers.is_empty() && !h.signature.is_empty());
         assert_eq!(h.credential.date.len(), 8);
         assert!(!h.credential.access_key_id.contains('/'));

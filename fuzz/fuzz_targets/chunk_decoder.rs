@@ -4,10 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sigv4x::{
-    signature_from_hex, AmzDate, ChecksumAlgorithm, ChunkChain, ChunkDecoder, DecoderConfig,
-    SigningKey,
-};
+use sigv4x::{AmzDate, ChecksumAlgorithm, ChunkDecoder, DecoderConfig};
+use sigv4x::primitives::{ChunkChain, SigningKey, signature_from_hex};
 
 fuzz_target!(|input: &[u8]| {
     let Some((&control, rest)) = input.split_first() else {

@@ -82,6 +82,15 @@ impl CanonicalRequest<'_> {
     }
 }
 
+/// `bytes` as text, for buffers this crate wrote itself from ASCII and `&str` inputs (hex digits,
+/// dates, canonical texts). Safe Rust has no infallible conversion: the one fallback for a
+/// buffer that broke that rule lives here, and debug builds (the tests) fail on it instead.
+pub(crate) fn own_text(bytes: &[u8]) -> &str {
+    let text = std::str::from_utf8(bytes);
+    debug_assert!(text.is_ok(), "a buffer this crate wrote is not UTF-8");
+    text.unwrap_or_default()
+}
+
 /// Lower-case hex of a 32-byte digest (a SHA-256 or an HMAC), on the stack.
 pub(crate) fn hex_lower(digest: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];

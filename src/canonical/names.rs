@@ -12,16 +12,16 @@ pub(crate) const X_AMZ_REGION_SET: &str = "x-amz-region-set";
 
 /// The query parameters of a presigned URL.
 pub(crate) mod param {
-    pub const ALGORITHM: &str = "X-Amz-Algorithm";
-    pub const CREDENTIAL: &str = "X-Amz-Credential";
-    pub const DATE: &str = "X-Amz-Date";
-    pub const EXPIRES: &str = "X-Amz-Expires";
-    pub const SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
-    pub const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
-    pub const SIGNATURE: &str = "X-Amz-Signature";
+    pub(crate) const ALGORITHM: &str = "X-Amz-Algorithm";
+    pub(crate) const CREDENTIAL: &str = "X-Amz-Credential";
+    pub(crate) const DATE: &str = "X-Amz-Date";
+    pub(crate) const EXPIRES: &str = "X-Amz-Expires";
+    pub(crate) const SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
+    pub(crate) const SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+    pub(crate) const SIGNATURE: &str = "X-Amz-Signature";
     /// SigV4a only; not in [`ALL`].
-    pub const REGION_SET: &str = "X-Amz-Region-Set";
-    pub const ALL: [&str; 7] = [
+    pub(crate) const REGION_SET: &str = "X-Amz-Region-Set";
+    pub(crate) const ALL: [&str; 7] = [
         ALGORITHM,
         CREDENTIAL,
         DATE,

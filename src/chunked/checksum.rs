@@ -34,6 +34,7 @@ impl ChecksumAlgorithm {
 
     /// The trailer (and header) name, lower case: `x-amz-checksum-crc32` and so on. This is also
     /// the value of the `x-amz-trailer` request header that announces it.
+    #[must_use]
     pub fn header_name(self) -> &'static str {
         match self {
             ChecksumAlgorithm::Crc32 => "x-amz-checksum-crc32",
@@ -44,6 +45,7 @@ impl ChecksumAlgorithm {
     }
 
     /// The algorithm a trailer name announces, compared without regard to ASCII case.
+    #[must_use]
     pub fn from_header_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -51,6 +53,7 @@ impl ChecksumAlgorithm {
     }
 
     /// The digest length in bytes.
+    #[must_use]
     pub fn digest_len(self) -> usize {
         match self {
             ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
@@ -60,6 +63,7 @@ impl ChecksumAlgorithm {
     }
 
     /// The length of the base64 value on the wire.
+    #[must_use]
     pub fn encoded_len(self) -> usize {
         base64_len(self.digest_len())
     }

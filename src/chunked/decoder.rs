@@ -34,12 +34,14 @@ impl Default for DecoderConfig {
 
 impl DecoderConfig {
     /// The same config with another chunk size limit.
+    #[must_use]
     pub fn with_max_chunk_size(mut self, max_chunk_size: usize) -> Self {
         self.max_chunk_size = max_chunk_size;
         self
     }
 
     /// The same config with another minimum chunk size.
+    #[must_use]
     pub fn with_min_chunk_size(mut self, min_chunk_size: usize) -> Self {
         self.min_chunk_size = min_chunk_size;
         self
@@ -95,9 +97,10 @@ enum State {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
+/// use sigv4x::primitives::{ChunkChain, SigningKey};
 /// use sigv4x::{
-///     sign_streaming_at, AmzDate, ChunkChain, ChunkDecoder, ChunkedMode, Credentials,
-///     DecoderConfig, Signer, SigningKey, StreamingPlan,
+///     sign_streaming_at, AmzDate, ChunkDecoder, ChunkedMode, Credentials, DecoderConfig, Signer,
+///     StreamingPlan,
 /// };
 ///
 /// // A client signs and encodes 20 000 bytes.
@@ -178,6 +181,7 @@ impl ChunkDecoder {
     /// A decoder for a signed body (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, or with `trailer`,
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`) whose chunk signatures chain from `chain`,
     /// carrying `decoded_length` bytes (`x-amz-decoded-content-length`).
+    #[must_use]
     pub fn signed(
         chain: ChunkChain,
         trailer: Option<ChecksumAlgorithm>,
@@ -193,6 +197,7 @@ impl ChunkDecoder {
 
     /// A decoder for a `STREAMING-UNSIGNED-PAYLOAD-TRAILER` body whose trailing `checksum` is
     /// the one `x-amz-trailer` announced.
+    #[must_use]
     pub fn unsigned(
         checksum: ChecksumAlgorithm,
         decoded_length: u64,
@@ -237,16 +242,19 @@ impl ChunkDecoder {
     }
 
     /// The mode being decoded.
+    #[must_use]
     pub fn mode(&self) -> ChunkedMode {
         self.mode
     }
 
     /// Data bytes decoded so far.
+    #[must_use]
     pub fn decoded(&self) -> u64 {
         self.decoded
     }
 
     /// True once the whole body, trailers included, has been read and verified.
+    #[must_use]
     pub fn is_done(&self) -> bool {
         self.state == State::Done && self.failed.is_none()
     }

@@ -10,7 +10,8 @@ use super::{
     chunk_overhead, encoded_length, ChunkChain, ChunkEncodeError, ChunkedMode, CHUNK_DATA_END,
     MIN_CHUNK_SIZE, SIGNATURE_EXTENSION, TRAILER_SIGNATURE_NAME,
 };
-use crate::{AmzDate, Payload, Signature, Signer, SigningError, SigningKey};
+use crate::signing_key::SigningKey;
+use crate::{AmzDate, Payload, Signature, Signer, SigningError};
 
 /// What a streaming upload will send: its mode, its decoded length and, when the
 /// `Content-Length` is to be computed up front, the chunk size.
@@ -31,6 +32,7 @@ pub struct StreamingPlan {
 impl StreamingPlan {
     /// A body of `decoded_length` bytes in chunks of `chunk_size` (the last one shorter), with
     /// a precomputed `Content-Length`.
+    #[must_use]
     pub fn new(mode: ChunkedMode, decoded_length: u64, chunk_size: usize) -> Self {
         StreamingPlan {
             mode,
@@ -41,6 +43,7 @@ impl StreamingPlan {
 
     /// A body of `decoded_length` bytes in chunks of sizes chosen as it is sent; the request
     /// gets no `Content-Length`.
+    #[must_use]
     pub fn without_content_length(mode: ChunkedMode, decoded_length: u64) -> Self {
         StreamingPlan {
             mode,
@@ -50,6 +53,7 @@ impl StreamingPlan {
     }
 
     /// The `Content-Length` of the encoded body, when the plan has a chunk size.
+    #[must_use]
     pub fn encoded_length(&self) -> Option<u64> {
         encoded_length(self.mode, self.decoded_length, self.chunk_size? as u64)
     }
@@ -218,6 +222,7 @@ pub struct ChunkHeader {
 
 impl ChunkHeader {
     /// The header bytes to send before the chunk's data.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }
@@ -243,6 +248,7 @@ pub struct ChunkTail {
 
 impl ChunkTail {
     /// The bytes to send after the last data chunk.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }
@@ -305,11 +311,13 @@ impl ChunkEncoder {
     }
 
     /// The request's signature, which the first chunk's signature is chained from.
+    #[must_use]
     pub fn seed_signature(&self) -> Signature {
         self.seed
     }
 
     /// How many data bytes have been framed so far.
+    #[must_use]
     pub fn sent(&self) -> u64 {
         self.sent
     }
@@ -447,6 +455,7 @@ impl ChunkEncoder {
     }
 
     /// The size on the wire of the header, data and CRLF of a chunk of `len` bytes.
+    #[must_use]
     pub fn framed_len(&self, len: usize) -> u64 {
         chunk_overhead(self.plan.mode.is_signed(), len as u64) + len as u64
     }

@@ -133,6 +133,7 @@ pub enum ChunkError {
 
 impl ChunkError {
     /// The S3 error code for this refusal.
+    #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
             ChunkError::ChunkSignatureMismatch { .. } | ChunkError::TrailerSignatureMismatch => {
@@ -163,6 +164,7 @@ impl ChunkError {
     }
 
     /// The HTTP status to answer with: 403 for a signature that does not match, 400 otherwise.
+    #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
             ChunkError::ChunkSignatureMismatch { .. }

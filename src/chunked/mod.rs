@@ -35,8 +35,9 @@ use crate::canonical::hex_lower;
 use crate::payload::{
     STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
+use crate::signing_key::SigningKey;
 use crate::string_to_sign::{write_chunk_string_to_sign, write_trailer_string_to_sign, Scope};
-use crate::{AmzDate, Signature, SigningKey};
+use crate::{AmzDate, Signature};
 
 /// The smallest chunk S3 accepts other than the last one (`InvalidChunkSizeError` below it).
 pub const MIN_CHUNK_SIZE: usize = 8192;
@@ -65,6 +66,7 @@ pub enum ChunkedMode {
 
 impl ChunkedMode {
     /// The `x-amz-content-sha256` value (and the payload line of the canonical request).
+    #[must_use]
     pub fn payload_value(self) -> &'static str {
         match self {
             ChunkedMode::Signed => STREAMING_PAYLOAD,
@@ -74,6 +76,7 @@ impl ChunkedMode {
     }
 
     /// The trailing checksum, if the mode has one.
+    #[must_use]
     pub fn trailer(self) -> Option<ChecksumAlgorithm> {
         match self {
             ChunkedMode::Signed => None,
@@ -82,6 +85,7 @@ impl ChunkedMode {
     }
 
     /// True when chunks (and trailers) carry signatures.
+    #[must_use]
     pub fn is_signed(self) -> bool {
         !matches!(self, ChunkedMode::UnsignedWithTrailer(_))
     }
@@ -178,6 +182,7 @@ fn tail_len(mode: ChunkedMode) -> u64 {
 /// // The S3 documentation's example: 66 560 bytes in 64 KiB chunks.
 /// assert_eq!(encoded_length(ChunkedMode::Signed, 66_560, 65_536), Some(66_824));
 /// ```
+#[must_use]
 pub fn encoded_length(mode: ChunkedMode, decoded_length: u64, chunk_size: u64) -> Option<u64> {
     if chunk_size == 0 {
         return None;
@@ -197,6 +202,7 @@ pub fn encoded_length(mode: ChunkedMode, decoded_length: u64, chunk_size: u64) -
 
 /// Reads a signature written as 64 hex digits (either case), as found in an `Authorization`
 /// header or a `chunk-signature=` extension. `None` for anything else.
+#[must_use]
 pub fn signature_from_hex(hex: &[u8]) -> Option<Signature> {
     decode_signature(hex).map(|mac| Signature::from_mac(&mac))
 }
@@ -231,7 +237,8 @@ fn decode_wire_signature(text: &[u8]) -> Option<[u8; 32]> {
 /// themselves.
 ///
 /// ```
-/// use sigv4x::{signature_from_hex, AmzDate, ChunkChain, SigningKey};
+/// use sigv4x::primitives::{signature_from_hex, ChunkChain, SigningKey};
+/// use sigv4x::AmzDate;
 /// // The S3 documentation's chunked upload example.
 /// let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
 /// let date = AmzDate::parse(b"20130524T000000Z").unwrap();
@@ -265,6 +272,7 @@ impl std::fmt::Debug for ChunkChain {
 impl ChunkChain {
     /// A chain for a request signed at `date` for `region` and `service` with `key`, whose own
     /// (seed) signature is `seed`.
+    #[must_use]
     pub fn new(
         key: SigningKey,
         date: AmzDate,
@@ -282,6 +290,7 @@ impl ChunkChain {
     }
 
     /// The signature the next chunk or trailer chains from.
+    #[must_use]
     pub fn previous(&self) -> Signature {
         self.previous
     }

@@ -8,7 +8,7 @@ use crate::canonical::headers::{sort_headers, write_signed_headers};
 use crate::canonical::names::{
     param, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
 };
-use crate::canonical::{query, write_decimal, CanonicalRequest, HeaderRef, Param, PathRules, Sink};
+use crate::canonical::{query, write_decimal, CanonicalRequest, HeaderRef, Param, Sink};
 use crate::date::AmzDate;
 use crate::error::SigningError;
 use crate::fast::name_filter::NameFilter;
@@ -111,8 +111,10 @@ pub(crate) fn canonicalize<R>(
     finish: impl FnOnce(&Canonical<'_>) -> R,
 ) -> Result<R, SigningError> {
     let place = Place::of(location)?;
-    let signs_token = rules.settings.sign_session_token;
-    let token = rules.token.filter(|_| signs_token);
+    // A token that travels outside the signature is sent, but not signed as a header.
+    let token = rules
+        .token
+        .filter(|_| !rules.settings.token_travels_outside());
 
     let mut headers: StackVec<HeaderRef<'_>, 16> = StackVec::new();
     let has_host = request_headers(rules, input, &place, add, &mut headers);
@@ -142,7 +144,7 @@ pub(crate) fn canonicalize<R>(
     });
     if let Place::Query { expires } = &place {
         let signed = signed_headers.as_bytes();
-        signer_params(add, token, expires.as_bytes(), signed, &mut params);
+        signer_params(rules, add, expires.as_bytes(), signed, &mut params);
     }
     query::sort_params(params.as_mut_slice());
 
@@ -151,10 +153,7 @@ pub(crate) fn canonicalize<R>(
         creq: CanonicalRequest {
             method: input.method,
             path: input.path,
-            path_rules: PathRules {
-                normalize: settings.normalize_path,
-                double_encode: settings.double_encode_path,
-            },
+            path_rules: settings.path_rules(),
             params: params.as_slice(),
             headers: headers.as_slice(),
             signed_headers: signed_headers.as_bytes(),
@@ -195,20 +194,19 @@ fn request_headers<'i>(
     has_host
 }
 
-/// True for a request header that is not signed: one never signed under the settings, a token
-/// that travels outside the signature, or one the signer sets itself when signing in headers.
+/// True for a request header that is not signed: one never signed under the settings (a token
+/// that travels outside the signature among them), or one the signer sets itself when signing
+/// in headers.
 fn left_out(rules: &Rules<'_>, place: &Place, add: &Additions<'_>, name: &[u8]) -> bool {
     let settings = rules.settings;
     let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-    // A token that travels outside the signature is never signed, whoever set it.
-    let token_outside = !settings.sign_session_token && is(X_AMZ_SECURITY_TOKEN);
     let replaced = matches!(place, Place::Headers)
         && (is(X_AMZ_DATE)
             || is("authorization")
             || (rules.token.is_some() && is(X_AMZ_SECURITY_TOKEN))
             || (settings.content_sha256_header && is(X_AMZ_CONTENT_SHA256))
             || (add.region_set.is_some() && is(X_AMZ_REGION_SET)));
-    token_outside || replaced || settings.is_unsigned(name)
+    replaced || settings.never_signs(name)
 }
 
 /// Pushes the headers the signer sets when signing in headers.
@@ -234,16 +232,20 @@ fn signer_headers<'a>(
     }
 }
 
-/// Pushes the `X-Amz-*` parameters of a presigned URL, but for the signature.
+/// Pushes the `X-Amz-*` parameters of a presigned URL that its canonical query holds: the
+/// settings say which (the signature is never among them).
 fn signer_params<'a>(
+    rules: &Rules<'a>,
     add: &Additions<'a>,
-    token: Option<&'a str>,
     expires: &'a [u8],
     signed_headers: &'a [u8],
     out: &mut StackVec<Param<'a>, 16>,
 ) {
-    for_each_signer_param(add, token, expires, signed_headers, |name, value| {
-        out.push(Param::plain(name.as_bytes(), value));
+    for_each_signer_param(add, rules.token, expires, signed_headers, |name, value| {
+        let p = Param::plain(name.as_bytes(), value);
+        if rules.settings.signs_presigned_param(&p) {
+            out.push(p);
+        }
     });
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::canonical::hex_lower;
+use crate::canonical::{hex_lower, own_text};
 use crate::date::AmzDate;
 use crate::sign::pipeline::Explained;
 
@@ -18,11 +18,13 @@ impl Signature {
     }
 
     /// The signature as hex text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        own_text(&self.0)
     }
 
     /// The signature as hex bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8; 64] {
         &self.0
     }
@@ -96,16 +98,19 @@ impl SigningOutput {
     }
 
     /// The `Authorization` header value.
+    #[must_use]
     pub fn authorization(&self) -> &str {
         &self.headers.authorization
     }
 
     /// The signature.
+    #[must_use]
     pub fn signature(&self) -> Signature {
         self.signature
     }
 
     /// The `X-Amz-Date` value.
+    #[must_use]
     pub fn date(&self) -> AmzDate {
         self.headers.date
     }
@@ -142,8 +147,8 @@ pub struct SigningReport {
 impl From<Explained<Signature>> for SigningReport {
     fn from(texts: Explained<Signature>) -> Self {
         SigningReport {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
+            canonical_request: texts.texts.canonical_request,
+            string_to_sign: texts.texts.string_to_sign,
             signature: texts.signature,
         }
     }

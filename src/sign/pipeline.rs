@@ -10,6 +10,7 @@ use crate::canonical::names::{
     X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
 };
 use crate::error::SigningError;
+use crate::explain::Explanation;
 use crate::payload::{Payload, PayloadHash};
 use crate::request::{input_of, raw_input, Input, RawRequest};
 use crate::settings::SigningSettings;
@@ -205,8 +206,7 @@ pub(crate) fn presign_raw<S: Scheme>(
 
 /// The texts of a signing, for a report: canonical request, string to sign, signature.
 pub(crate) struct Explained<S> {
-    pub canonical_request: String,
-    pub string_to_sign: String,
+    pub texts: Explanation,
     pub signature: S,
 }
 
@@ -218,13 +218,8 @@ pub(crate) fn explain<S: Scheme>(
     location: SignatureLocation,
     time: SystemTime,
 ) -> Result<Explained<S::Signature>, SigningError> {
-    scheme.run(input, payload, time, location, |s| {
-        let mut sts = Vec::with_capacity(160);
-        s.string_to_sign.write(&mut sts);
-        Explained {
-            canonical_request: s.canonical.creq.to_text(),
-            string_to_sign: String::from_utf8_lossy(&sts).into_owned(),
-            signature: s.signature,
-        }
+    scheme.run(input, payload, time, location, |s| Explained {
+        texts: Explanation::of(&s.canonical.creq, &s.string_to_sign),
+        signature: s.signature,
     })
 }

@@ -115,6 +115,7 @@ impl Signer {
     }
 
     /// The same signer with other settings.
+    #[must_use]
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
         self.special = special_names(&settings);
         self.settings = settings;
@@ -122,21 +123,25 @@ impl Signer {
     }
 
     /// The settings in use.
+    #[must_use]
     pub fn settings(&self) -> &SigningSettings {
         &self.settings
     }
 
     /// The credentials in use.
+    #[must_use]
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
     /// The region in the credential scope.
+    #[must_use]
     pub fn region(&self) -> &str {
         &self.region
     }
 
     /// The service (signing name) in the credential scope.
+    #[must_use]
     pub fn service(&self) -> &str {
         &self.service
     }

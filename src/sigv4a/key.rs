@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::elliptic_curve::ff::PrimeField;
@@ -30,6 +30,7 @@ impl SigningKeyV4a {
     /// Derives the key pair of (`access_key_id`, `secret_access_key`) as AWS does. Costs one
     /// HMAC-SHA256 per attempt (a second is needed with probability about 2⁻³²) and one scalar
     /// multiplication for the public key.
+    #[must_use]
     pub fn derive(access_key_id: &str, secret_access_key: &str) -> Self {
         let mut seed = Zeroizing::new(Vec::with_capacity(5 + secret_access_key.len()));
         seed.extend_from_slice(b"AWS4A");
@@ -57,6 +58,7 @@ impl SigningKeyV4a {
     }
 
     /// The public key, SEC1-encoded: uncompressed (`04 ‖ X ‖ Y`, 65 bytes) or compressed.
+    #[must_use]
     pub fn public_key_sec1(&self, compressed: bool) -> Box<[u8]> {
         self.private
             .verifying_key()
@@ -110,6 +112,7 @@ struct Slots {
 
 impl KeyCacheV4a {
     /// A cache holding at most `capacity` keys (at least one).
+    #[must_use]
     pub fn new(capacity: usize) -> Self {
         KeyCacheV4a {
             capacity: capacity.max(1),
@@ -151,7 +154,9 @@ impl KeyCacheV4a {
 
     /// How many keys are cached now.
     pub fn len(&self) -> usize {
-        self.state.lock().map(|s| s.map.len()).unwrap_or(0)
+        // A panic elsewhere while holding the lock leaves the map intact: count it anyway.
+        let state = self.state.lock();
+        state.unwrap_or_else(PoisonError::into_inner).map.len()
     }
 
     /// True when no key is cached.

@@ -86,6 +86,7 @@ impl<'a> RegionSet<'a> {
     }
 
     /// The set as signed.
+    #[must_use]
     pub fn as_str(&self) -> &'a str {
         self.0
     }
@@ -97,6 +98,7 @@ impl<'a> RegionSet<'a> {
 
     /// True if some entry matches `region`: equal to it, or equal once each `*` has stood for
     /// some run of characters.
+    #[must_use]
     pub fn contains(&self, region: &str) -> bool {
         self.entries()
             .any(|e| wildcard_match(e.as_bytes(), region.as_bytes()))

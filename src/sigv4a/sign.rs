@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use p256::NistP256;
 
-use crate::canonical::{write_hex_lower, Sink};
+use crate::canonical::{own_text, write_hex_lower, Sink};
 use crate::credentials::Credentials;
 use crate::date::AmzDate;
 use crate::error::SigningError;
@@ -49,11 +49,13 @@ impl SignatureV4a {
     }
 
     /// The signature as hex text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        own_text(self.as_bytes())
     }
 
     /// The signature as hex bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         self.hex.get(..usize::from(self.len)).unwrap_or_default()
     }
@@ -86,8 +88,8 @@ pub struct SigningReportV4a {
 impl From<Explained<SignatureV4a>> for SigningReportV4a {
     fn from(texts: Explained<SignatureV4a>) -> Self {
         SigningReportV4a {
-            canonical_request: texts.canonical_request,
-            string_to_sign: texts.string_to_sign,
+            canonical_request: texts.texts.canonical_request,
+            string_to_sign: texts.texts.string_to_sign,
             signature: texts.signature,
         }
     }
@@ -117,11 +119,13 @@ impl SigningOutputV4a {
     }
 
     /// The `Authorization` header value.
+    #[must_use]
     pub fn authorization(&self) -> &str {
         &self.headers.authorization
     }
 
     /// The signature.
+    #[must_use]
     pub fn signature(&self) -> SignatureV4a {
         self.signature
     }
@@ -211,6 +215,7 @@ impl SignerV4a {
     }
 
     /// The same signer with other settings.
+    #[must_use]
     pub fn with_settings(mut self, settings: SigningSettings) -> Self {
         self.special = special_names(&settings);
         self.settings = settings;
@@ -218,26 +223,31 @@ impl SignerV4a {
     }
 
     /// The settings in use.
+    #[must_use]
     pub fn settings(&self) -> &SigningSettings {
         &self.settings
     }
 
     /// The credentials in use.
+    #[must_use]
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
     /// The region set signed.
+    #[must_use]
     pub fn region_set(&self) -> &str {
         &self.region_set
     }
 
     /// The service (signing name) in the credential scope.
+    #[must_use]
     pub fn service(&self) -> &str {
         &self.service
     }
 
     /// The derived key pair (its public key is what a verifier without the secret needs).
+    #[must_use]
     pub fn key(&self) -> &SigningKeyV4a {
         self.key.get_or_init(|| {
             SigningKeyV4a::derive(

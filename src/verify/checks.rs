@@ -9,7 +9,6 @@ use super::parse::Params;
 use super::store::{KeyRecord, SessionTokenRule};
 use super::Verifier;
 use crate::auth_params::{split_ascii, Scheme};
-use crate::canonical::names::X_AMZ_SECURITY_TOKEN;
 use crate::canonical::{headers::cmp_bytes, headers::sort_headers, HeaderRef};
 use crate::date::AmzDate;
 use crate::request::{is_lower_token_list, Headers, Input};
@@ -204,8 +203,7 @@ impl<S> Verifier<S> {
             && name
                 .get(..6)
                 .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
-        let token_outside = !self.settings.sign_session_token
-            && name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes());
+        let token_outside = self.settings.is_outside_token(name);
         let excepted = self
             .unsigned_allowed
             .iter()

@@ -9,16 +9,16 @@ use super::parse::Params;
 use super::store::KeyRecord;
 use super::Verifier;
 use crate::auth_params::Scheme;
-use crate::canonical::names::param;
-use crate::canonical::{query, CanonicalRequest, Param, PathRules};
+use crate::canonical::{query, CanonicalRequest, Param};
 use crate::date::AmzDate;
+use crate::explain::Explanation;
 use crate::payload::PayloadHash;
 use crate::request::Input;
 use crate::sign::Signature;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::verify as sigv4a;
 use crate::stack::StackVec;
-use crate::string_to_sign::{write_string_to_sign_as, Scope};
+use crate::string_to_sign::{Scope, StringToSign};
 use crate::verify_error::{Mismatch, VerifyError};
 
 /// A signature that matched: the MAC that keys the replay guard, and the signature to report.
@@ -41,20 +41,14 @@ impl<S> Verifier<S> {
     ) -> Result<Matched, VerifyError> {
         let mut params: StackVec<Param<'_>, 12> = StackVec::new();
         let presigned = p.expires.is_some();
-        let token_signed = self.settings.sign_session_token;
         query::split_query(input.query.as_bytes(), &mut params, |q| {
-            !presigned
-                || !(q.name_is(param::SIGNATURE.as_bytes())
-                    || (!token_signed && q.name_is(param::SECURITY_TOKEN.as_bytes())))
+            !presigned || self.settings.signs_presigned_param(q)
         });
         query::sort_params(params.as_mut_slice());
         let creq = CanonicalRequest {
             method: input.method,
             path: input.path,
-            path_rules: PathRules {
-                normalize: self.settings.normalize_path,
-                double_encode: self.settings.double_encode_path,
-            },
+            path_rules: self.settings.path_rules(),
             params: params.as_slice(),
             headers: headers.as_slice(),
             signed_headers: p.signed_headers.as_bytes(),
@@ -151,30 +145,14 @@ fn mismatch(
     creq: &CanonicalRequest<'_>,
     creq_hash: &[u8; 64],
 ) -> VerifyError {
-    let mut sts = Vec::with_capacity(160);
-    write_string_to_sign_as(
-        &mut sts,
-        p.scheme.algorithm(),
-        request_time.as_bytes(),
-        scope,
-        creq_hash,
-    );
-    let mut canonical_request = creq.to_text();
-    if let Some(token) = p.token.filter(|t| !t.is_empty()) {
-        canonical_request = canonical_request.replace(token, "<redacted>");
-        let mut encoded = Vec::new();
-        crate::canonical::encode::write_encoded(
-            &mut encoded,
-            token.as_bytes(),
-            crate::canonical::encode::Encoding::PLAIN,
-        );
-        canonical_request =
-            canonical_request.replace(&*String::from_utf8_lossy(&encoded), "<redacted>");
-    }
-    VerifyError::SignatureDoesNotMatch(Box::new(Mismatch {
-        canonical_request,
-        string_to_sign: String::from_utf8_lossy(&sts).into_owned(),
-    }))
+    let sts = StringToSign {
+        algorithm: p.scheme.algorithm(),
+        amz_date: request_time.as_bytes(),
+        scope: *scope,
+        canonical_request_hash: *creq_hash,
+    };
+    let texts = Explanation::of(creq, &sts).redacting(p.token);
+    VerifyError::SignatureDoesNotMatch(Box::new(Mismatch::from(texts)))
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ use verified::{ChunkKey, Texts};
 /// assert_eq!((err.code(), err.http_status()), ("RequestTimeTooSkewed", 403));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "a Verifier does nothing until it verifies a request"]
 pub struct Verifier<S> {
     store: S,
     regions: Vec<String>,
@@ -90,7 +91,7 @@ pub struct Verifier<S> {
     replay: Option<Arc<ReplayGuard>>,
     keys: KeyCache,
     #[cfg(feature = "sigv4a")]
-    keys_v4a: crate::KeyCacheV4a,
+    keys_v4a: crate::sigv4a::key::KeyCacheV4a,
 }
 
 impl<S> fmt::Debug for Verifier<S> {
@@ -127,7 +128,7 @@ impl<S> Verifier<S> {
             replay: None,
             keys: KeyCache::new(1024),
             #[cfg(feature = "sigv4a")]
-            keys_v4a: crate::KeyCacheV4a::new(1024),
+            keys_v4a: crate::sigv4a::key::KeyCacheV4a::new(1024),
         }
     }
 

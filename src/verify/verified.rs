@@ -40,6 +40,7 @@ impl VerifiedPayload {
     /// assert!(VerifiedPayload::Declared(empty).matches_body(b""));
     /// assert!(!VerifiedPayload::Declared(empty).matches_body(b"x"));
     /// ```
+    #[must_use]
     pub fn matches_body(&self, body: &[u8]) -> bool {
         let VerifiedPayload::Declared(declared) = self else {
             return false;
@@ -141,11 +142,13 @@ pub struct Verified {
 
 impl Verified {
     /// The access key id that signed the request.
+    #[must_use]
     pub fn access_key_id(&self) -> &str {
         self.texts.get(Part::AccessKeyId)
     }
 
     /// The credential scope.
+    #[must_use]
     pub fn scope(&self) -> CredentialScope<'_> {
         CredentialScope {
             access_key_id: self.access_key_id(),
@@ -160,6 +163,7 @@ impl Verified {
     }
 
     /// SigV4a: the region set the request was signed for (its scope has no region).
+    #[must_use]
     pub fn region_set(&self) -> Option<&str> {
         self.sigv4a.then(|| self.texts.get(Part::Region))
     }
@@ -170,32 +174,38 @@ impl Verified {
     }
 
     /// The principal the secret store associated with the key, if any.
+    #[must_use]
     pub fn principal(&self) -> Option<&str> {
         Some(self.texts.get(Part::Principal)).filter(|p| !p.is_empty())
     }
 
     /// When the request says it was signed (`X-Amz-Date`).
+    #[must_use]
     pub fn request_time(&self) -> AmzDate {
         self.date
     }
 
     /// The request's signature (the seed signature of an aws-chunked body). For SigV4a, whose
     /// signatures do not fit, the SHA-256 of the signature as sent.
+    #[must_use]
     pub fn signature(&self) -> Signature {
         self.signature
     }
 
     /// True for a presigned URL, false for an `Authorization` header.
+    #[must_use]
     pub fn is_presigned(&self) -> bool {
         self.presigned
     }
 
     /// True if the request carried a session token (checked as the store said).
+    #[must_use]
     pub fn has_session_token(&self) -> bool {
         self.session_token
     }
 
     /// What the signature covers of the body.
+    #[must_use]
     pub fn payload(&self) -> VerifiedPayload {
         self.payload
     }
@@ -203,6 +213,7 @@ impl Verified {
     /// What a [`ReplayStore`](crate::ReplayStore) records to refuse this request a second
     /// time: its signature (for SigV4a, the hash of its string to sign) and until when it
     /// stays acceptable (`X-Amz-Date` plus the skew window, or the presigned expiry).
+    #[must_use]
     pub fn replay_entry(&self) -> ReplayEntry {
         self.replay
     }

@@ -336,10 +336,10 @@ impl HeldBody {
 fn access_key_of(head: &Request<()>) -> Option<String> {
     let header = head.headers().get(http::header::AUTHORIZATION);
     if let Some(value) = header.and_then(|v| v.to_str().ok()) {
-        let auth = sigv4x::AuthorizationHeader::parse(value).ok()?;
+        let auth = sigv4x::primitives::AuthorizationHeader::parse(value).ok()?;
         return Some(auth.credential.access_key_id.to_owned());
     }
-    let query = sigv4x::PresignedQuery::parse(head.uri().query()?).ok()?;
+    let query = sigv4x::primitives::PresignedQuery::parse(head.uri().query()?).ok()?;
     let credential = query.credential().ok()?;
     Some(credential.access_key_id.to_owned())
 }

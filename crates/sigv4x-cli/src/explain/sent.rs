@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sigv4x::{AmzDate, AuthorizationHeader, CredentialScope};
+use sigv4x::primitives::AuthorizationHeader;
+use sigv4x::{AmzDate, CredentialScope};
 
 use crate::error::CliError;
 use crate::request::{RequestSpec, Scheme};
