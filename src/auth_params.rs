@@ -153,7 +153,7 @@ impl<'a> AuthorizationHeader<'a> {
     /// must appear exactly once and nothing else may.
     ///
     /// ```
-    /// let h = sigv4x::AuthorizationHeader::parse(
+    /// let h = sigv4x::primitives::AuthorizationHeader::parse(
     ///     "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/iam/aws4_request, \
     ///      SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
     /// )?;

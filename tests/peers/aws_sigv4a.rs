@@ -21,8 +21,7 @@ use sigv4x::{
     Credentials, Payload, SignatureLocation, SignerV4a, SigningSettings, StoredKey, Verifier,
 };
 
-#[path = "common/aws_reference.rs"]
-mod aws_reference;
+use super::aws_reference;
 
 #[derive(Clone, Debug)]
 struct Case {

@@ -17,8 +17,7 @@
 #![cfg(feature = "sigv4a")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/peer.rs"]
-mod peer;
+use super::peer;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;

@@ -5,8 +5,7 @@
 //! `.ci/run` installs them) and are skipped with a notice elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/peer.rs"]
-mod peer;
+use super::peer;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

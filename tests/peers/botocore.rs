@@ -34,8 +34,7 @@
 //!   sigv4x a wire query spelling the same parameters in varied but equivalent ways (`+` or
 //!   `%20` for a space, either hex case, raw reserved characters, raw UTF-8).
 
-#[path = "common/peer.rs"]
-mod peer;
+use super::peer;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

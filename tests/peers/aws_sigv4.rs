@@ -8,8 +8,7 @@
 //! known to differ on purpose; each exclusion is explained where it is made. Everything else
 //! that `http::Request` can carry is fair game.
 
-#[path = "common/aws_reference.rs"]
-mod aws_reference;
+use super::aws_reference;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

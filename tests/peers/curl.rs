@@ -7,8 +7,7 @@
 //!
 //! Without curl the test fails when `CI=true` and prints a skip message otherwise.
 
-#[path = "common/peer.rs"]
-mod peer;
+use super::peer;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
