@@ -29,8 +29,8 @@ use super::StoreError;
 ///   ([`SessionTokenRule::CheckedByStore`]) is reused only for that same token.
 /// - **Per scope**: an answer, found or not, is reused only for the credential scope (date,
 ///   region, service) it was given for, since a store may answer by scope (a key allowed for
-///   one service only); a request in another scope asks the store again and replaces the
-///   entry.
+///   one service only). Up to four scopes are kept per key (a client using one key in several
+///   regions or services, or across midnight); a fifth pushes out the oldest.
 /// - **Unknown keys** (the store answered `None`) are remembered for
 ///   [`negative_ttl`](CachedStore::negative_ttl) (default 10 s), per access key id, token and
 ///   scope, in their own bounded table: a flood of made-up key ids displaces only other
@@ -58,9 +58,13 @@ pub struct CachedStore<S> {
     tokens: RandomState,
 }
 
+/// How many credential scopes are remembered per access key id, in each table.
+const SCOPES_PER_KEY: usize = 4;
+
 struct State {
-    known: Table<Known>,
-    unknown: Table<Unknown>,
+    /// Per access key id, its answers by scope (at most [`SCOPES_PER_KEY`], oldest first).
+    known: Table<Vec<Known>>,
+    unknown: Table<Vec<Unknown>>,
     flights: HashMap<Box<str>, Arc<Flight>>,
 }
 
@@ -79,6 +83,7 @@ struct Unknown {
 }
 
 /// The credential scope (less the access key id) a store's answer was given for.
+#[derive(PartialEq, Eq)]
 struct Scope {
     date: Box<str>,
     region: Box<str>,
@@ -165,8 +170,8 @@ impl<E> Table<E> {
         }
     }
 
-    fn remove(&mut self, id: &str) {
-        self.map.remove(id);
+    fn remove(&mut self, id: &str) -> Option<E> {
+        self.map.remove(id).map(|(e, _)| e)
     }
 
     fn clear(&mut self) {
@@ -348,15 +353,17 @@ impl<S> CachedStore<S> {
         // one such lookup per known key (single flight), so the bound is still the tables'.
         let mut refresh = false;
         if let Some(known) = state.known.get(id) {
-            if known.applies_to(token, now) && known.scope.is_of(query) {
-                return Ok(Probe::Hit(Some(known.record.clone())));
+            let in_scope = known.iter().find(|k| k.scope.is_of(query));
+            if let Some(k) = in_scope.filter(|k| k.applies_to(token, now)) {
+                return Ok(Probe::Hit(Some(k.record.clone())));
             }
-            refresh = known.vouches_for(token);
+            refresh = known.iter().any(|k| k.vouches_for(token));
         }
         if let Some(unknown) = state.unknown.get(id) {
-            if unknown.until > now
-                && unknown.token == self.fingerprint(token)
-                && unknown.scope.is_of(query)
+            let fingerprint = self.fingerprint(token);
+            if unknown
+                .iter()
+                .any(|u| u.until > now && u.token == fingerprint && u.scope.is_of(query))
             {
                 return Ok(Probe::Hit(None));
             }
@@ -400,32 +407,49 @@ impl<S> CachedStore<S> {
                 let checked_token = (record.session_token_rule()
                     == SessionTokenRule::CheckedByStore)
                     .then(|| query.session_token().map(|t| Zeroizing::new(t.to_owned())));
-                state.unknown.remove(id);
-                state.known.insert(
-                    id,
-                    Known {
-                        record: record.clone(),
-                        until,
-                        scope: Scope::of(query),
-                        checked_token,
-                    },
-                );
+                if let Some(mut unknown) = state.unknown.remove(id) {
+                    unknown.retain(|u| !u.scope.is_of(query));
+                    if !unknown.is_empty() {
+                        state.unknown.insert(id, unknown);
+                    }
+                }
+                let known = Known {
+                    record: record.clone(),
+                    until,
+                    scope: Scope::of(query),
+                    checked_token,
+                };
+                let entries = state.known.remove(id).unwrap_or_default();
+                state
+                    .known
+                    .insert(id, with_scope(entries, known, |k| &k.scope));
             }
             None => {
                 let token = self.fingerprint(query.session_token());
                 let until = now + self.negative_ttl;
-                let scope = Scope::of(query);
-                state.unknown.insert(
-                    id,
-                    Unknown {
-                        until,
-                        token,
-                        scope,
-                    },
-                );
+                let unknown = Unknown {
+                    until,
+                    token,
+                    scope: Scope::of(query),
+                };
+                let entries = state.unknown.remove(id).unwrap_or_default();
+                state
+                    .unknown
+                    .insert(id, with_scope(entries, unknown, |u| &u.scope));
             }
         }
     }
+}
+
+/// `entries` with `entry` in place of the one for its scope, the oldest pushed out beyond
+/// [`SCOPES_PER_KEY`].
+fn with_scope<E>(mut entries: Vec<E>, entry: E, scope: impl Fn(&E) -> &Scope) -> Vec<E> {
+    entries.retain(|e| *scope(e) != *scope(&entry));
+    if entries.len() >= SCOPES_PER_KEY {
+        entries.remove(0);
+    }
+    entries.push(entry);
+    entries
 }
 
 impl<S: AsyncSecretStore> CachedStore<S> {

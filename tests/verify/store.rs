@@ -643,4 +643,11 @@ async fn cached_answers_are_reused_only_for_their_credential_scope() {
     let next_day = scope("AKIDSCOPED/20231115/us-east-1/execute-api/aws4_request");
     assert!(lookup(next_day).await.is_some());
     assert_eq!(cache.inner().0.load(Ordering::SeqCst), 3);
+    // A client alternating between scopes (regions here) is answered from the cache for each.
+    let europe = scope("AKIDSCOPED/20231115/eu-west-1/execute-api/aws4_request");
+    for _ in 0..3 {
+        assert!(lookup(europe).await.is_some());
+        assert!(lookup(next_day).await.is_some());
+    }
+    assert_eq!(cache.inner().0.load(Ordering::SeqCst), 4);
 }
