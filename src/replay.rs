@@ -139,7 +139,7 @@ struct State {
 
 /// What the guard decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Seen {
+enum Seen {
     New,
     Replayed,
     Full,
@@ -159,12 +159,7 @@ impl ReplayGuard {
     }
 
     /// Records `signature`, valid until `valid_until`; says whether it was seen before.
-    pub(crate) fn check(
-        &self,
-        signature: [u8; 32],
-        valid_until: SystemTime,
-        now: SystemTime,
-    ) -> Seen {
+    fn check(&self, signature: [u8; 32], valid_until: SystemTime, now: SystemTime) -> Seen {
         let Ok(mut state) = self.state.lock() else {
             return Seen::Full;
         };

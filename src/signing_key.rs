@@ -128,7 +128,7 @@ pub(crate) struct KeyCache {
 struct Lookup<'a> {
     access_key_id: &'a str,
     secret_access_key: &'a str,
-    /// The scope date, or zeros for anything that is not eight bytes (never cached).
+    /// The scope date (only an eight-byte date is ever looked up or cached).
     date: [u8; 8],
     region: &'a str,
     service: &'a str,

@@ -223,7 +223,7 @@ fn decode_signature(text: &[u8]) -> Option<[u8; 32]> {
 
 /// A signature as it must appear on the wire: 64 lower-case hex digits, the only form SigV4
 /// writes. Accepting upper case would give each chunk signature many spellings.
-fn decode_wire_signature(text: &[u8]) -> Option<[u8; 32]> {
+pub(crate) fn decode_wire_signature(text: &[u8]) -> Option<[u8; 32]> {
     if !text.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }

@@ -10,6 +10,7 @@ use super::store::KeyRecord;
 use super::Verifier;
 use crate::auth_params::Scheme;
 use crate::canonical::{query, CanonicalRequest, Param};
+use crate::chunked::decode_wire_signature;
 use crate::date::AmzDate;
 use crate::explain::Explanation;
 use crate::payload::PayloadHash;
@@ -117,23 +118,10 @@ fn words(bytes: &[u8; 32]) -> [u64; 4] {
 }
 
 /// 64 lower-case hex digits as 32 bytes; anything else (upper case included, which the signer
-/// never writes) is `None`.
+/// never writes) is `None`: the one rule for signatures on the wire, shared with the chunk
+/// decoder.
 fn decode_lower_hex(hex: &str) -> Option<[u8; 32]> {
-    let digit = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    };
-    let hex = hex.as_bytes();
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let [hi, lo] = pair else { return None };
-        *byte = digit(*hi)? << 4 | digit(*lo)?;
-    }
-    Some(out)
+    decode_wire_signature(hex.as_bytes())
 }
 
 /// The refusal of a signature that does not match: the server's canonical request and string

@@ -38,7 +38,7 @@ pub use verified::{Verified, VerifiedPayload};
 use crate::auth_params::Scheme;
 use crate::chunked::{ChunkChain, ChunkDecoder, ChunkError, ChunkedMode, DecoderConfig};
 use crate::payload::{Payload, STREAMING_UNSIGNED_PAYLOAD_TRAILER};
-use crate::replay::{ReplayEntry, ReplayGuard, Seen};
+use crate::replay::{ReplayEntry, ReplayGuard};
 use crate::request::{input_of, raw_input, Headers, Input, RawFault, RawRequest};
 use crate::settings::SigningSettings;
 use crate::sign::MAX_PRESIGN_EXPIRY;
@@ -355,7 +355,8 @@ impl<S> Verifier<S> {
             &headers,
             &payload_line,
         )?;
-        self.check_replay(p, matched.replay_key, valid_until, now)?;
+        let replay = ReplayEntry::new(matched.replay_key, valid_until);
+        self.check_replay(p, replay, now)?;
         let chunk_key = signed_chunks.then(|| {
             let key = self.keys.get(
                 p.credential.access_key_id,
@@ -381,7 +382,7 @@ impl<S> Verifier<S> {
             payload: verified_payload,
             sigv4a: p.scheme != Scheme::V4,
             chunk_key,
-            replay: ReplayEntry::new(matched.replay_key, valid_until),
+            replay,
         })
     }
 
@@ -390,18 +391,13 @@ impl<S> Verifier<S> {
     fn check_replay(
         &self,
         p: &Params<'_>,
-        replay_key: [u8; 32],
-        valid_until: SystemTime,
+        entry: ReplayEntry,
         now: SystemTime,
     ) -> Result<(), VerifyError> {
         let (Some(guard), None) = (&self.replay, p.expires) else {
             return Ok(());
         };
-        match guard.check(replay_key, valid_until, now) {
-            Seen::New => Ok(()),
-            Seen::Replayed => Err(VerifyError::Replayed),
-            Seen::Full => Err(VerifyError::ReplayGuardFull),
-        }
+        guard.record_now(entry, now).map(drop)
     }
 
     /// Steps 1–2 for `request` as of `now`: what can be checked before the key is looked up.
