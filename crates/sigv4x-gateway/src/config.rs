@@ -257,10 +257,10 @@ fn default_replay_capacity() -> usize {
     100_000
 }
 fn default_replay_timeout() -> u64 {
-    250
+    sigv4x_redis::DEFAULT_TIMEOUT.as_millis() as u64
 }
 fn default_replay_namespace() -> String {
-    "sigv4x:replay".to_owned()
+    sigv4x_redis::DEFAULT_NAMESPACE.to_owned()
 }
 
 impl Default for ReplayConfig {

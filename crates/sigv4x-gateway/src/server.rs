@@ -74,11 +74,12 @@ impl Gateway {
     /// parse, or an address that cannot be bound.
     pub async fn start(config: GatewayConfig) -> Result<Gateway, GatewayError> {
         let audit = AuditLog::open(&config.audit, config.base_dir.as_deref())?;
-        let replay = crate::replay::ReplayStep::from_config(&config).await?;
-        let pipeline = Arc::new(Pipeline::compile(&config, audit.clone(), replay)?);
+        let pipeline = Pipeline::compile(&config, audit.clone())?;
         if config.listeners.is_empty() {
             return Err(GatewayError::invalid("no [[listeners]]"));
         }
+        let replay = crate::replay::ReplayStep::from_config(&config).await?;
+        let pipeline = Arc::new(pipeline.with_replay(replay));
         let (stop, stop_rx) = watch::channel(false);
         let (abort, abort_rx) = watch::channel(false);
         // Each connection holds a sender; when all are gone, the receiver sees the end.

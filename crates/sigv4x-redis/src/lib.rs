@@ -59,6 +59,12 @@ pub enum FailureMode {
     Open,
 }
 
+/// The prefix of every key a [`RedisReplayStore`] writes, unless configured otherwise.
+pub const DEFAULT_NAMESPACE: &str = "sigv4x:replay";
+
+/// How long a [`RedisReplayStore`] waits for Redis to answer, unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// How a [`RedisReplayStore`] names its keys and how long it waits.
 #[derive(Clone, Debug)]
 pub struct RedisReplayConfig {
@@ -71,9 +77,9 @@ pub struct RedisReplayConfig {
 impl Default for RedisReplayConfig {
     fn default() -> Self {
         RedisReplayConfig {
-            namespace: "sigv4x:replay".to_owned(),
+            namespace: DEFAULT_NAMESPACE.to_owned(),
             failure_mode: FailureMode::Closed,
-            timeout: Duration::from_millis(250),
+            timeout: DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(2),
         }
     }

@@ -13,11 +13,10 @@ fn load(
     Ok(NamedPolicy::new(source.name(), source.load(base, kind)?))
 }
 impl Pipeline {
-    pub(crate) fn compile(
-        config: &GatewayConfig,
-        audit: AuditLog,
-        replay: Option<ReplayStep>,
-    ) -> Result<Self, GatewayError> {
+    /// Checks `config` and builds the request path from it, with no replay check yet
+    /// ([`Pipeline::with_replay`] adds it once the configuration is known to be sound, so a bad
+    /// setting is reported before any network wait for the replay store).
+    pub(crate) fn compile(config: &GatewayConfig, audit: AuditLog) -> Result<Self, GatewayError> {
         let base = config.base_dir.as_deref();
         let accounts: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
         let known_account = |id: &str, what: &str| -> Result<(), GatewayError> {
@@ -99,9 +98,10 @@ impl Pipeline {
         let mut apis = Vec::new();
         let mut authorizers = HashMap::new();
         let skew = config.settings.max_skew_seconds;
-        if skew > 604_800 {
+        let longest = sigv4x::MAX_PRESIGN_EXPIRY.as_secs();
+        if skew > longest {
             return Err(GatewayError::invalid(format!(
-                "settings.max_skew_seconds ({skew}) is longer than 7 days (604800)"
+                "settings.max_skew_seconds ({skew}) is longer than 7 days ({longest})"
             )));
         }
         let skew = Duration::from_secs(skew);
@@ -171,7 +171,7 @@ impl Pipeline {
                 config.settings.body_budget_bytes,
                 config.settings.aws_chunked,
             ),
-            replay,
+            replay: None,
             audit,
         })
     }

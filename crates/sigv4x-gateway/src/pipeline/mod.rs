@@ -144,6 +144,12 @@ pub(crate) struct Pipeline {
 }
 
 impl Pipeline {
+    /// The pipeline with `replay` as its replay check (`None`: no check).
+    pub(crate) fn with_replay(mut self, replay: Option<ReplayStep>) -> Self {
+        self.replay = replay;
+        self
+    }
+
     /// The index of an endpoint by id.
     pub(crate) fn endpoint_index(&self, id: &str) -> Option<usize> {
         self.endpoints.iter().position(|e| e.id == id)
