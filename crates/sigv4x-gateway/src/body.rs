@@ -62,6 +62,23 @@ impl BodyLimits {
             lookup_timeout: DEFAULT_KEY_LOOKUP_TIMEOUT,
         }
     }
+
+    /// The same limits with another largest body (the budget's per-key share follows it).
+    pub(crate) fn with_max_body(self, max_body: usize) -> Self {
+        BodyLimits {
+            max_body,
+            budget: Budget::new(self.budget.bytes(), max_body),
+            ..self
+        }
+    }
+
+    /// The same limits with another budget across all requests in flight.
+    pub(crate) fn with_budget(self, bytes: usize) -> Self {
+        BodyLimits {
+            budget: Budget::new(bytes, self.max_body),
+            ..self
+        }
+    }
 }
 
 /// The body budget: bytes across all requests, and per access key at most a quarter of them
@@ -103,6 +120,8 @@ pub(crate) struct HeldBody {
 
 /// Why a request was refused on its way through [`authenticate`].
 #[derive(Debug)]
+// The layer answers with the refusal alone; the reason is for the emulator's audit log.
+#[cfg_attr(not(feature = "emulator"), allow(dead_code))]
 pub(crate) enum Refused {
     /// A SigV4 check failed.
     Verify(VerifyError),
@@ -119,6 +138,7 @@ impl Refused {
     }
 
     /// Why, for the audit log.
+    #[cfg(feature = "emulator")]
     pub(crate) fn reason(&self) -> String {
         match self {
             Refused::Verify(e) => e.to_string(),
@@ -127,6 +147,7 @@ impl Refused {
     }
 
     /// The `x-amzn-ErrorType` to record.
+    #[cfg(feature = "emulator")]
     pub(crate) fn error_type(&self) -> &'static str {
         match self {
             Refused::Verify(e) => e.api_gateway_error_type(),
@@ -434,6 +455,7 @@ fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
 }
 
 /// Reads a whole body within the limits, for a route without authorization (no key share).
+#[cfg(feature = "emulator")]
 pub(crate) async fn read<B>(
     headers: &http::HeaderMap,
     body: B,

@@ -110,14 +110,7 @@ impl<S> SigV4Layer<S> {
     /// The largest body accepted (decoded size for aws-chunked bodies); a larger one is refused
     /// with 413 before the inner service runs. Default 10 MB.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        let lookup_timeout = self.limits.lookup_timeout;
-        self.limits = BodyLimits::new(
-            limit,
-            self.limits.read_timeout,
-            self.limits.budget.bytes(),
-            self.limits.aws_chunked,
-        );
-        self.limits.lookup_timeout = lookup_timeout;
+        self.limits = self.limits.with_max_body(limit);
         self
     }
 
@@ -132,14 +125,7 @@ impl<S> SigV4Layer<S> {
     /// hold at most a quarter of it (or one largest body, if more), so a client who knows an
     /// access key id but not its secret cannot starve other callers. Default 64 MiB.
     pub fn body_budget(mut self, bytes: usize) -> Self {
-        let lookup_timeout = self.limits.lookup_timeout;
-        self.limits = BodyLimits::new(
-            self.limits.max_body,
-            self.limits.read_timeout,
-            bytes,
-            self.limits.aws_chunked,
-        );
-        self.limits.lookup_timeout = lookup_timeout;
+        self.limits = self.limits.with_budget(bytes);
         self
     }
 

@@ -2,9 +2,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
-// Without the emulator, the parts of the shared body and response code that only it calls are
-// unused.
-#![cfg_attr(not(feature = "emulator"), allow(dead_code))]
 
 #[cfg(feature = "emulator")]
 mod audit;

@@ -57,6 +57,7 @@ pub(crate) struct ReplayStep {
 
 /// The longest `[replay] window_seconds`: a presigned URL's longest life, far beyond any skew
 /// window. A longer one would overflow when added to a request's date.
+#[cfg(feature = "emulator")]
 const MAX_WINDOW_SECONDS: u64 = sigv4x::MAX_PRESIGN_EXPIRY.as_secs();
 
 /// What the audit record says of a request let through unchecked.

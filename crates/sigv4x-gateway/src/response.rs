@@ -29,6 +29,7 @@ pub(crate) enum MessageKey {
     /// `{"message": …}`: routing and authentication failures.
     Lower,
     /// `{"Message": …}`: policy denies (`AccessDeniedException`).
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
     Upper,
 }
 
@@ -44,6 +45,7 @@ pub(crate) struct Refusal {
 impl Refusal {
     /// `403 MissingAuthenticationTokenException`: no signature on a route that needs one, or
     /// no route at all (API Gateway does not tell a missing route from a missing signature).
+    #[cfg(feature = "emulator")]
     pub(crate) fn missing_authentication_token() -> Self {
         Refusal {
             status: StatusCode::FORBIDDEN,
@@ -54,6 +56,7 @@ impl Refusal {
     }
 
     /// `403 ForbiddenException`: the request names no API reachable here.
+    #[cfg(feature = "emulator")]
     pub(crate) fn forbidden() -> Self {
         Refusal {
             status: StatusCode::FORBIDDEN,
@@ -83,6 +86,7 @@ impl Refusal {
     }
 
     /// `403 AccessDeniedException` with the policy decision's message.
+    #[cfg(feature = "emulator")]
     pub(crate) fn access_denied(message: String) -> Self {
         Refusal {
             status: StatusCode::FORBIDDEN,
@@ -169,11 +173,13 @@ impl Refusal {
     }
 
     /// `500 Internal server error`: the integration could not be reached.
+    #[cfg(feature = "emulator")]
     pub(crate) fn integration_failure() -> Self {
         Self::internal()
     }
 
     /// `504`: the integration did not answer in time.
+    #[cfg(feature = "emulator")]
     pub(crate) fn integration_timeout() -> Self {
         Refusal {
             status: StatusCode::GATEWAY_TIMEOUT,
