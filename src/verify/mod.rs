@@ -300,6 +300,15 @@ pub struct PendingVerification<'r> {
     now: SystemTime,
 }
 
+impl PendingVerification<'_> {
+    /// The access key id the request names, before its key is looked up: for per-key budgets
+    /// and for logs. Not authenticated.
+    pub fn access_key_id(&self) -> Option<&str> {
+        let params = self.started.source.params().ok()?;
+        Some(params.credential.access_key_id)
+    }
+}
+
 impl fmt::Debug for PendingVerification<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingVerification")

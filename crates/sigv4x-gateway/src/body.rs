@@ -211,7 +211,7 @@ where
     B::Error: Into<BoxError>,
 {
     let pending = verifier.begin_at(head, now)?;
-    let key = find_key(verifier, &pending, head, limits.lookup_timeout).await?;
+    let key = find_key(verifier, &pending, limits.lookup_timeout).await?;
     if body.size_hint().exact() == Some(0) {
         let verified = verifier.complete(&pending, &key, Payload::Empty)?;
         return Ok((verified, HeldBody::empty()));
@@ -220,7 +220,7 @@ where
         // The headers are sound; the payload hash is part of the signature.
         Err(VerifyError::PayloadHashUnknown) => {
             // The key is known to the store, but the signature is not checked yet.
-            let key_id = access_key_of(head);
+            let key_id = pending.access_key_id().map(str::to_owned);
             let body = read_for(key_id, head.headers(), body, limits).await?;
             let verified = verifier.complete(&pending, &key, Payload::Bytes(&body.bytes))?;
             Ok((verified, body))
@@ -283,7 +283,6 @@ where
 async fn find_key<'s, S: AsyncSecretStore>(
     verifier: &'s Verifier<S>,
     pending: &PendingVerification<'_>,
-    head: &Request<()>,
     timeout: Duration,
 ) -> Result<KeyRecord<'s>, VerifyError> {
     let lookup = catch_panic(verifier.find_key(pending));
@@ -295,7 +294,7 @@ async fn find_key<'s, S: AsyncSecretStore>(
         Ok(Err(Panicked)) => StoreError::Panicked,
         Err(_) => StoreError::TimedOut { after: timeout },
     };
-    let id = access_key_of(head).unwrap_or_default();
+    let id = pending.access_key_id().unwrap_or_default();
     eprintln!(
         "sigv4x-gateway: key lookup for access key {:?} failed: {failure}",
         id
@@ -350,19 +349,6 @@ impl HeldBody {
             _held: None,
         }
     }
-}
-
-/// The access key id a request names (header or presigned form), before its signature is
-/// checked.
-fn access_key_of(head: &Request<()>) -> Option<String> {
-    let header = head.headers().get(http::header::AUTHORIZATION);
-    if let Some(value) = header.and_then(|v| v.to_str().ok()) {
-        let auth = sigv4x::primitives::AuthorizationHeader::parse(value).ok()?;
-        return Some(auth.credential.access_key_id.to_owned());
-    }
-    let query = sigv4x::primitives::PresignedQuery::parse(head.uri().query()?).ok()?;
-    let credential = query.credential().ok()?;
-    Some(credential.access_key_id.to_owned())
 }
 
 /// Budget held for a growing body: its bytes of the total, and of its key's share.
