@@ -66,6 +66,8 @@ struct State {
     known: Table<Vec<Known>>,
     unknown: Table<Vec<Unknown>>,
     flights: HashMap<Box<str>, Arc<Flight>>,
+    /// Bumped by `invalidate` and `clear`: a lookup begun before does not store its answer.
+    generation: u64,
 }
 
 struct Known {
@@ -237,7 +239,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 enum Probe {
     Hit(Option<KeyRecord<'static>>),
     Wait(Arc<Flight>),
-    Lead(Arc<Flight>),
+    /// Lead the lookup; the number is the cache's generation when it started.
+    Lead(Arc<Flight>, u64),
 }
 
 /// The caller that runs a lookup; if dropped before it settles, the waiters take over.
@@ -274,6 +277,7 @@ impl<S> CachedStore<S> {
                 known: Table::new(10_000),
                 unknown: Table::new(10_000),
                 flights: HashMap::new(),
+                generation: 0,
             }),
             ttl: Duration::from_secs(300),
             negative_ttl: Duration::from_secs(10),
@@ -326,18 +330,22 @@ impl<S> CachedStore<S> {
         &self.store
     }
 
-    /// Forgets what is cached about `access_key_id` (a key revoked or rotated).
+    /// Forgets what is cached about `access_key_id` (a key revoked or rotated). A lookup in
+    /// flight at that moment does not put its answer back: it may predate the revocation.
     pub fn invalidate(&self, access_key_id: &str) {
         let mut state = lock(&self.state);
         state.known.remove(access_key_id);
         state.unknown.remove(access_key_id);
+        state.generation = state.generation.wrapping_add(1);
     }
 
-    /// Forgets everything cached.
+    /// Forgets everything cached (lookups in flight included, as for
+    /// [`invalidate`](CachedStore::invalidate)).
     pub fn clear(&self) {
         let mut state = lock(&self.state);
         state.known.clear();
         state.unknown.clear();
+        state.generation = state.generation.wrapping_add(1);
     }
 
     fn fingerprint(&self, token: Option<&str>) -> Option<u64> {
@@ -376,7 +384,7 @@ impl<S> CachedStore<S> {
         }
         let flight = Arc::new(Flight::default());
         state.flights.insert(id.into(), Arc::clone(&flight));
-        Ok(Probe::Lead(flight))
+        Ok(Probe::Lead(flight, state.generation))
     }
 
     fn end_flight(&self, id: &str, flight: &Arc<Flight>) {
@@ -390,14 +398,20 @@ impl<S> CachedStore<S> {
         }
     }
 
-    /// Remembers what the store answered for `query` (errors are not remembered).
-    fn remember(&self, query: &KeyQuery<'_>, found: &Option<KeyRecord<'static>>) {
+    /// Remembers what the store answered for `query` (errors are not remembered), unless the
+    /// cache was invalidated since the lookup began (`generation`).
+    fn remember(&self, query: &KeyQuery<'_>, found: &Option<KeyRecord<'static>>, generation: u64) {
         let now = (self.clock)();
         let id = query.access_key_id();
         let mut state = lock(&self.state);
+        if state.generation != generation {
+            return;
+        }
         match found {
             Some(record) => {
-                let mut until = now + self.ttl;
+                let Some(mut until) = now.checked_add(self.ttl) else {
+                    return;
+                };
                 if let Some(expiry) = record.expires_at() {
                     until = until.min(expiry);
                 }
@@ -426,7 +440,9 @@ impl<S> CachedStore<S> {
             }
             None => {
                 let token = self.fingerprint(query.session_token());
-                let until = now + self.negative_ttl;
+                let Some(until) = now.checked_add(self.negative_ttl) else {
+                    return;
+                };
                 let unknown = Unknown {
                     until,
                     token,
@@ -457,7 +473,9 @@ impl<S: AsyncSecretStore> CachedStore<S> {
         loop {
             let flight = match self.probe(query, (self.clock)())? {
                 Probe::Hit(found) => return Ok(found),
-                Probe::Lead(flight) => return self.lead(query, flight).await,
+                Probe::Lead(flight, generation) => {
+                    return self.lead(query, flight, generation).await
+                }
                 Probe::Wait(flight) => flight,
             };
             match flight.wait().await {
@@ -467,7 +485,12 @@ impl<S: AsyncSecretStore> CachedStore<S> {
         }
     }
 
-    async fn lead(&self, query: &KeyQuery<'_>, flight: Arc<Flight>) -> LookupResult<'_> {
+    async fn lead(
+        &self,
+        query: &KeyQuery<'_>,
+        flight: Arc<Flight>,
+        generation: u64,
+    ) -> LookupResult<'_> {
         let leading = Leading {
             cache: self,
             id: query.access_key_id(),
@@ -481,7 +504,7 @@ impl<S: AsyncSecretStore> CachedStore<S> {
             .map(|found| found.map(KeyRecord::into_shared));
         match &found {
             Ok(found) => {
-                self.remember(query, found);
+                self.remember(query, found, generation);
                 leading.settle(Outcome::Settled);
             }
             Err(e) => leading.settle(Outcome::Failed(e.clone())),

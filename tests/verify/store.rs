@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -650,4 +650,48 @@ async fn cached_answers_are_reused_only_for_their_credential_scope() {
         assert!(lookup(next_day).await.is_some());
     }
     assert_eq!(cache.inner().0.load(Ordering::SeqCst), 4);
+}
+
+/// A store whose key is revoked while a lookup is in flight: the lookup saw it before.
+struct Revocable {
+    revoked: AtomicBool,
+}
+
+impl AsyncSecretStore for Revocable {
+    async fn lookup(&self, _query: &KeyQuery<'_>) -> LookupResult<'_> {
+        let revoked = self.revoked.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok((!revoked).then(|| KeyRecord::new("secret")))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalidate_wins_over_a_lookup_in_flight() {
+    let cache = Arc::new(CachedStore::new(Revocable {
+        revoked: AtomicBool::new(false),
+    }));
+    let scope =
+        sigv4x::CredentialScope::parse("AKIDLEAK/20231114/us-east-1/execute-api/aws4_request")
+            .unwrap();
+    let in_flight = {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move {
+            cache
+                .lookup(&KeyQuery::new(scope, None))
+                .await
+                .unwrap()
+                .is_some()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    cache.inner().revoked.store(true, Ordering::SeqCst);
+    cache.invalidate("AKIDLEAK");
+    // The lookup that began before the revocation answers its caller, but is not cached: the
+    // next caller asks the store, which now refuses the key.
+    assert!(in_flight.await.unwrap());
+    assert!(cache
+        .lookup(&KeyQuery::new(scope, None))
+        .await
+        .unwrap()
+        .is_none());
 }
