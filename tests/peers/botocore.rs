@@ -36,8 +36,7 @@
 
 use super::peer;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
@@ -639,26 +638,8 @@ fn run_botocore(cases: &[Case]) -> Option<Value> {
         return None;
     }
     let input = Value::Array(cases.iter().map(Case::to_json).collect()).to_string();
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the botocore script failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(serde_json::from_slice(&output.stdout).unwrap())
+    let output = peer::run_python(SCRIPT, &input, "the botocore script");
+    Some(serde_json::from_slice(&output).unwrap())
 }
 
 fn amz_params(query: &str) -> Vec<String> {

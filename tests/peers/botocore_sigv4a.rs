@@ -17,11 +17,10 @@
 #![cfg(feature = "sigv4a")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::peer;
+use super::peer::{self, Lcg};
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -240,23 +239,8 @@ fn fixed_cases() -> Vec<Case> {
     cases
 }
 
-/// A small deterministic generator (the batch goes to Python in one go).
-struct Lcg(u64);
-
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
+    /// `min..=max` characters of `alphabet`.
     fn text(&mut self, alphabet: &str, min: u64, max: u64) -> String {
         let chars: Vec<char> = alphabet.chars().collect();
         let len = min + self.below(max - min + 1);
@@ -396,26 +380,8 @@ fn run_botocore_crt(cases: &[Case]) -> Option<Vec<Value>> {
         return None;
     }
     let input = Value::Array(cases.iter().map(Case::to_json).collect()).to_string();
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the botocore CRT script failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(serde_json::from_slice(&output.stdout).unwrap())
+    let output = peer::run_python(SCRIPT, &input, "the botocore CRT script");
+    Some(serde_json::from_slice(&output).unwrap())
 }
 
 /// A request as botocore signed it.

@@ -5,12 +5,12 @@
 //! `.ci/run` installs them) and are skipped with a notice elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::peer;
+use super::peer::{self, Lcg};
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -66,23 +66,6 @@ for case in json.load(sys.stdin):
                 "body": (p.body or b"").decode() if isinstance(p.body or b"", bytes) else p.body})
 print(json.dumps(out))
 "#;
-
-/// A small deterministic generator (no dependency on proptest's runner for a batch that is sent
-/// to Python in one go).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 fn botocore_cases() -> Vec<Value> {
     let t = 1_764_400_000u64;
@@ -197,21 +180,9 @@ fn requests_signed_by_botocore_verify_and_tampered_copies_do_not() {
         return;
     }
     let cases = botocore_cases();
-    let mut child = Command::new("python3")
-        .args(["-c", BOTOCORE_SIGNER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "botocore signer failed");
-    let signed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let input = serde_json::to_string(&cases).unwrap();
+    let out = peer::run_python(BOTOCORE_SIGNER, &input, "the botocore signer");
+    let signed: Vec<Value> = serde_json::from_slice(&out).unwrap();
     assert_eq!(signed.len(), cases.len());
     let now = UNIX_EPOCH + Duration::from_secs(1_764_400_000 + 30);
     let mut failures = Vec::new();
