@@ -9,6 +9,13 @@
 //! valgrind --tool=callgrind target/release/examples/profile gateway 4000
 //! valgrind --tool=callgrind target/release/examples/profile bare 2000  # … and 4000
 //! ```
+//!
+//! A third argument spreads the requests over that many connections on two worker threads, as
+//! the load example does; profile that with a sampling profiler:
+//!
+//! ```text
+//! perf record -e cpu-clock --call-graph dwarf target/release/examples/profile gateway 200000 16
+//! //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -29,9 +36,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let target = args.next().unwrap_or_else(|| "gateway".into());
     let count: usize = args.next().map_or(Ok(2_000), |n| n.parse())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    // More than one connection: the load example's setting (two worker threads), for a
+    // sampling profiler (`perf record`) rather than callgrind.
+    let connections: usize = args.next().map_or(Ok(1), |n| n.parse())?;
+    let runtime = if connections > 1 {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/gateway.toml");
     let config = GatewayConfig::load(path)?
         .with_ephemeral_ports()
@@ -60,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         error_type: "",
         label: "",
     }]];
-    let stats = runtime.block_on(drive(&plans, 1, count));
+    let stats = runtime.block_on(drive(&plans, connections, count / connections));
     assert!(stats.wrong.is_empty() && stats.errors == 0, "{stats:?}");
     runtime.block_on(gateway.shutdown());
     Ok(())
