@@ -1,16 +1,23 @@
 //! The audit log: one JSON line per request, like a CloudTrail data event, naming each layer's
 //! decision and the statement that decided.
+//!
+//! A record borrows what it names (the route, the policies, the caller live as long as the
+//! gateway; the path as long as the request) and is written once, as its JSON line, into a
+//! reused buffer: the line is what the writer thread prints and what the log keeps in memory,
+//! and [`AuditLog::records`] reads the lines back.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::AuditConfig;
 use crate::error::GatewayError;
@@ -18,7 +25,7 @@ use crate::error::GatewayError;
 /// A step of the gateway, in the order a request meets them: each guarding layer of the
 /// private API pattern, with routing before them and the handler after. (Named `Step`, not
 /// `Layer`, so as not to shadow `tower::Layer` in code that uses both.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Step {
@@ -57,7 +64,7 @@ impl std::fmt::Display for Step {
 }
 
 /// What one layer said about a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Verdict {
@@ -74,74 +81,87 @@ pub enum Verdict {
 }
 
 /// One layer's line in an [`AuditRecord`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct StepRecord {
+pub struct StepRecord<'a> {
     /// Which layer.
     pub layer: Step,
     /// What it said.
     pub verdict: Verdict,
     /// The policy (or route) it consulted, when one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
+    pub policy: Option<Cow<'a, str>>,
     /// The statement that decided: its `Sid`, or `#index` when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    pub statement: Option<Cow<'a, str>>,
     /// More detail (an error type, the closest statement that missed and why).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Cow<'a, str>>,
 }
 
-/// One request, as the audit log records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One request, as the audit log records it. The log's own records
+/// ([`AuditLog::records`]) own their text: `AuditRecord<'static>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct AuditRecord {
+pub struct AuditRecord<'a> {
     /// When the request arrived (RFC 3339, UTC).
-    pub event_time: String,
+    pub event_time: Cow<'a, str>,
     /// `x-amzn-RequestId`.
-    pub request_id: String,
+    pub request_id: Cow<'a, str>,
     /// The listener it arrived on.
-    pub listener: String,
+    pub listener: Cow<'a, str>,
     /// The VPC endpoint it came through (`aws:SourceVpce`), if any.
-    pub source_vpce: Option<String>,
+    pub source_vpce: Option<Cow<'a, str>>,
     /// The client's address.
-    pub source_ip: String,
+    pub source_ip: Cow<'a, str>,
     /// The HTTP method.
-    pub method: String,
+    pub method: Cow<'a, str>,
     /// The path, as sent.
-    pub path: String,
+    pub path: Cow<'a, str>,
     /// The API, when one was found.
-    pub api_id: Option<String>,
+    pub api_id: Option<Cow<'a, str>>,
     /// The stage, when it exists.
-    pub stage: Option<String>,
+    pub stage: Option<Cow<'a, str>>,
     /// The matched route (`GET /orders/{id}`).
-    pub route: Option<String>,
+    pub route: Option<Cow<'a, str>>,
     /// The resource ARN the policies were asked about.
-    pub resource_arn: Option<String>,
+    pub resource_arn: Option<Cow<'a, str>>,
     /// The access key that signed.
-    pub access_key_id: Option<String>,
+    pub access_key_id: Option<Cow<'a, str>>,
     /// The caller, when authenticated (an STS session ARN for a role).
-    pub principal: Option<String>,
+    pub principal: Option<Cow<'a, str>>,
     /// The status sent.
     pub status: u16,
     /// `x-amzn-ErrorType`, for a refusal.
-    pub error_type: Option<String>,
+    pub error_type: Option<Cow<'a, str>>,
     /// The layer whose answer the client got.
     pub decided_by: Step,
     /// Why, in words.
-    pub reason: String,
+    pub reason: Cow<'a, str>,
     /// Every layer's verdict, in order.
-    pub layers: Vec<StepRecord>,
+    pub layers: Vec<StepRecord<'a>>,
     /// Time spent in the gateway, in microseconds (a proxy target's time included).
     pub latency_micros: u64,
 }
 
-impl AuditRecord {
+impl AuditRecord<'_> {
     /// The record as one line of JSON (no newline).
     pub fn to_json_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"auditError\":\"{e}\"}}"))
+        let mut line = Vec::with_capacity(LINE_CAPACITY);
+        self.write_json(&mut line);
+        String::from_utf8(line).unwrap_or_default()
+    }
+
+    /// Appends the record's JSON line to `out` (no newline).
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if let Err(e) = serde_json::to_writer(&mut *out, self) {
+            // Nothing here can fail to serialize; were it to, the line still says so.
+            out.truncate(start);
+            out.extend_from_slice(format!("{{\"auditError\":\"{e}\"}}").as_bytes());
+        }
     }
 
     /// Cuts every field a client can make long (the path, and what repeats it: the resource
@@ -165,7 +185,7 @@ impl AuditRecord {
     }
 
     /// The verdict of `layer`, if it is recorded.
-    pub fn layer(&self, layer: Step) -> Option<&StepRecord> {
+    pub fn layer(&self, layer: Step) -> Option<&StepRecord<'_>> {
         self.layers.iter().find(|l| l.layer == layer)
     }
 }
@@ -184,10 +204,12 @@ pub struct AuditLog {
 }
 
 struct Inner {
-    memory: Mutex<VecDeque<AuditRecord>>,
+    /// The most recent lines, oldest first.
+    memory: Mutex<VecDeque<Arc<str>>>,
     capacity: usize,
     max_field: usize,
-    writer: Mutex<Option<Writer>>,
+    /// Read for every record, written only by `close`.
+    writer: RwLock<Option<Writer>>,
     /// Lines dropped since the start.
     dropped: AtomicU64,
     /// Lines dropped and not yet noted in the output.
@@ -195,7 +217,7 @@ struct Inner {
 }
 
 struct Writer {
-    sender: mpsc::SyncSender<String>,
+    sender: mpsc::SyncSender<Arc<str>>,
     thread: JoinHandle<()>,
 }
 
@@ -237,7 +259,7 @@ impl AuditLog {
         let writer = if sinks.is_empty() {
             None
         } else {
-            let (sender, receiver) = mpsc::sync_channel::<String>(config.queue.max(1));
+            let (sender, receiver) = mpsc::sync_channel::<Arc<str>>(config.queue.max(1));
             let drops = Arc::clone(&unreported);
             let thread = std::thread::Builder::new()
                 .name("sigv4x-audit".into())
@@ -253,7 +275,7 @@ impl AuditLog {
                 memory: Mutex::new(VecDeque::with_capacity(config.memory.min(1024))),
                 capacity: config.memory,
                 max_field: config.max_field_bytes,
-                writer: Mutex::new(writer),
+                writer: RwLock::new(writer),
                 dropped: AtomicU64::new(0),
                 unreported,
             }),
@@ -267,7 +289,7 @@ impl AuditLog {
                 memory: Mutex::new(VecDeque::new()),
                 capacity,
                 max_field: AuditConfig::default().max_field_bytes,
-                writer: Mutex::new(None),
+                writer: RwLock::new(None),
                 dropped: AtomicU64::new(0),
                 unreported: Arc::new(AtomicU64::new(0)),
             }),
@@ -275,16 +297,19 @@ impl AuditLog {
     }
 
     /// Records one request.
-    pub fn record(&self, mut record: AuditRecord) {
-        record.cap_fields(self.inner.max_field);
-        if let Some(writer) = self
+    pub fn record(&self, mut record: AuditRecord<'_>) {
+        let writer = self
             .inner
             .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
-            match writer.sender.try_send(record.to_json_line()) {
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if writer.is_none() && self.inner.capacity == 0 {
+            return;
+        }
+        record.cap_fields(self.inner.max_field);
+        let line = json_line(&record);
+        if let Some(writer) = writer.as_ref() {
+            match writer.sender.try_send(Arc::clone(&line)) {
                 Ok(()) => {}
                 Err(mpsc::TrySendError::Full(_)) => {
                     self.inner.dropped.fetch_add(1, Ordering::Relaxed);
@@ -294,6 +319,7 @@ impl AuditLog {
                 Err(mpsc::TrySendError::Disconnected(_)) => {}
             }
         }
+        drop(writer);
         if self.inner.capacity == 0 {
             return;
         }
@@ -302,14 +328,14 @@ impl AuditLog {
             .memory
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        // The record pushed out is dropped after the lock is released: freeing its strings
-        // under the lock made every worker wait for it.
+        // The line pushed out is freed after the lock is released: freeing under the lock made
+        // every worker wait for it.
         let oldest = if memory.len() == self.inner.capacity {
             memory.pop_front()
         } else {
             None
         };
-        memory.push_back(record);
+        memory.push_back(line);
         drop(memory);
         drop(oldest);
     }
@@ -320,7 +346,37 @@ impl AuditLog {
     }
 
     /// The records kept in memory, oldest first.
-    pub fn records(&self) -> Vec<AuditRecord> {
+    pub fn records(&self) -> Vec<AuditRecord<'static>> {
+        self.lines().iter().filter_map(|line| parse(line)).collect()
+    }
+
+    /// The most recent record.
+    pub fn last(&self) -> Option<AuditRecord<'static>> {
+        let line = self
+            .inner
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .back()
+            .cloned()?;
+        parse(&line)
+    }
+
+    /// The record of the request with this `x-amzn-RequestId`.
+    pub fn find(&self, request_id: &str) -> Option<AuditRecord<'static>> {
+        // Only lines that hold the id as their `requestId` are read back.
+        let needle = serde_json::to_string(request_id).ok()?;
+        let needle = format!("\"requestId\":{needle},");
+        self.lines()
+            .iter()
+            .rev()
+            .filter(|line| line.contains(&needle))
+            .filter_map(|line| parse(line))
+            .find(|r| r.request_id == request_id)
+    }
+
+    /// The lines in memory, oldest first (shared, not copied).
+    fn lines(&self) -> Vec<Arc<str>> {
         self.inner
             .memory
             .lock()
@@ -328,28 +384,6 @@ impl AuditLog {
             .iter()
             .cloned()
             .collect()
-    }
-
-    /// The most recent record.
-    pub fn last(&self) -> Option<AuditRecord> {
-        self.inner
-            .memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .back()
-            .cloned()
-    }
-
-    /// The record of the request with this `x-amzn-RequestId`.
-    pub fn find(&self, request_id: &str) -> Option<AuditRecord> {
-        self.inner
-            .memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .rev()
-            .find(|r| r.request_id == request_id)
-            .cloned()
     }
 
     /// How many records are in memory.
@@ -381,7 +415,7 @@ impl AuditLog {
         let writer = self
             .inner
             .writer
-            .lock()
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(Writer { sender, thread }) = writer {
@@ -391,8 +425,40 @@ impl AuditLog {
     }
 }
 
+/// Lines are written here before they are shared: one buffer per thread, grown to the largest
+/// line it wrote (up to [`MAX_KEPT_BUFFER`]), so writing a line allocates only the shared copy.
+const LINE_CAPACITY: usize = 1024;
+const MAX_KEPT_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(LINE_CAPACITY));
+}
+
+/// `record`'s JSON line, shared between the writer thread and the memory.
+fn json_line(record: &AuditRecord<'_>) -> Arc<str> {
+    let share = |buffer: &[u8]| Arc::from(std::str::from_utf8(buffer).unwrap_or_default());
+    LINE.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            record.write_json(&mut buffer);
+            let line = share(&buffer);
+            if buffer.capacity() > MAX_KEPT_BUFFER {
+                *buffer = Vec::with_capacity(LINE_CAPACITY);
+            }
+            line
+        }
+        // Only if serializing a record recorded another one on this thread.
+        Err(_) => share(record.to_json_line().as_bytes()),
+    })
+}
+
+/// A line this log wrote, read back.
+fn parse(line: &str) -> Option<AuditRecord<'static>> {
+    serde_json::from_str(line).ok()
+}
+
 /// Cuts `field` to at most `max` bytes (on a character boundary), noting its full length.
-fn cap(field: &mut String, max: usize) {
+fn cap(field: &mut Cow<'_, str>, max: usize) {
     if field.len() <= max {
         return;
     }
@@ -401,14 +467,14 @@ fn cap(field: &mut String, max: usize) {
     while !field.is_char_boundary(end) {
         end -= 1;
     }
-    field.truncate(end);
-    field.push_str(&format!("… ({full} bytes)"));
+    let kept = field.get(..end).unwrap_or_default();
+    *field = Cow::Owned(format!("{kept}… ({full} bytes)"));
 }
 
 /// Writes lines as they come, flushing whenever no more are waiting, and notes lines dropped
 /// while it was behind.
 fn write_lines(
-    receiver: mpsc::Receiver<String>,
+    receiver: mpsc::Receiver<Arc<str>>,
     mut sinks: Vec<Box<dyn Write + Send>>,
     unreported: &AtomicU64,
 ) {
@@ -443,46 +509,78 @@ fn write_lines(
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_long_field_a_client_controls_is_cut() {
-        let long = "a".repeat(70_000);
-        let mut record = AuditRecord {
-            event_time: String::new(),
-            request_id: String::new(),
-            listener: String::new(),
+    fn record(long: &str) -> AuditRecord<'_> {
+        AuditRecord {
+            event_time: "2026-11-30T18:00:00.5Z".into(),
+            request_id: "c6b1d0a2-0000-4000-8000-000000000001".into(),
+            listener: "127.0.0.1:8080".into(),
             source_vpce: None,
-            source_ip: String::new(),
-            method: long.clone(),
-            path: long.clone(),
+            source_ip: "127.0.0.1".into(),
+            method: long.into(),
+            path: long.into(),
             api_id: None,
             stage: None,
-            route: Some(long.clone()),
-            resource_arn: Some(long.clone()),
+            route: Some(long.into()),
+            resource_arn: Some(long.into()),
             access_key_id: None,
             principal: None,
             status: 403,
             error_type: None,
             decided_by: Step::Route,
-            reason: long.clone(),
+            reason: long.into(),
             layers: vec![StepRecord {
                 layer: Step::Route,
                 verdict: Verdict::Deny,
                 policy: None,
                 statement: None,
-                detail: Some(long),
+                detail: Some(long.into()),
             }],
             latency_micros: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn every_long_field_a_client_controls_is_cut() {
+        let long = "a".repeat(70_000);
+        let mut record = record(&long);
         record.cap_fields(1024);
         assert!(record.to_json_line().len() < 8 * 1024);
     }
 
     #[test]
+    fn a_line_reads_back_as_the_record_it_was_written_from() {
+        let log = AuditLog::in_memory(4);
+        let quoted = "/prod/\"quoted\"\\path\n\u{1}é";
+        let mut written = record(quoted);
+        written.source_vpce = Some("vpce-0a1b2c3d4e5f60718".into());
+        written.layers.push(StepRecord {
+            layer: Step::ResourcePolicy,
+            verdict: Verdict::Allow,
+            policy: Some("resource".into()),
+            statement: Some("#0".into()),
+            detail: None,
+        });
+        log.record(written.clone());
+        assert_eq!(log.last().as_ref(), Some(&written));
+        assert_eq!(log.find(&written.request_id).as_ref(), Some(&written));
+        assert_eq!(
+            log.find("c6b1d0a2"),
+            None,
+            "a prefix of an id is not the id"
+        );
+        assert_eq!(log.records(), vec![written.clone()]);
+        assert_eq!(
+            log.last().map(|r| r.to_json_line()),
+            Some(written.to_json_line())
+        );
+    }
+
+    #[test]
     fn long_fields_are_cut_on_a_character_boundary() {
-        let mut short = "abc".to_owned();
+        let mut short = Cow::Borrowed("abc");
         cap(&mut short, 8);
         assert_eq!(short, "abc");
-        let mut long = "ééééé".to_owned(); // 10 bytes
+        let mut long = Cow::Borrowed("ééééé"); // 10 bytes
         cap(&mut long, 5);
         assert_eq!(long, "éé… (10 bytes)");
     }

@@ -216,11 +216,21 @@ impl Refusal {
     }
 }
 
-/// The ids of one request: `x-amzn-RequestId` (a UUID) and `x-amz-apigw-id`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The ids of one request: `x-amzn-RequestId` (a UUID) and `x-amz-apigw-id`, kept inline
+/// (a request's ids cost no allocation).
+#[derive(Clone, PartialEq, Eq)]
 pub struct RequestIds {
-    request_id: String,
-    apigw_id: String,
+    request_id: [u8; 36],
+    apigw_id: [u8; 16],
+}
+
+impl std::fmt::Debug for RequestIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestIds")
+            .field("request_id", &self.request_id())
+            .field("apigw_id", &self.apigw_id())
+            .finish()
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -243,6 +253,14 @@ fn seed() -> u64 {
     })
 }
 
+/// Writes the low `out.len()` hex digits of `value` into `out`, lower case.
+fn hex_into(out: &mut [u8], mut value: u64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b"0123456789abcdef"[(value & 15) as usize];
+        value >>= 4;
+    }
+}
+
 impl RequestIds {
     /// Fresh ids, unique within the process (a counter mixed with a per-process seed; not
     /// random, and not meant to be unguessable).
@@ -250,49 +268,52 @@ impl RequestIds {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let a = mix(seed() ^ n);
         let b = mix(a ^ 0x5851_f42d_4c95_7f2d);
-        let request_id = format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | ((b >> 48) & 0x3fff),
-            b & 0xffff_ffff_ffff
-        );
+        // `{a:32}-{a:16}-4{a:12}-{8 | b:14}-{b:48}`: a version-4, variant-1 UUID's shape.
+        let mut request_id = *b"00000000-0000-4000-0000-000000000000";
+        hex_into(&mut request_id[..8], a >> 32);
+        hex_into(&mut request_id[9..13], a >> 16);
+        hex_into(&mut request_id[15..18], a);
+        hex_into(&mut request_id[19..23], 0x8000 | ((b >> 48) & 0x3fff));
+        hex_into(&mut request_id[24..], b);
         let mut bytes = [0u8; 11];
         for (i, byte) in bytes.iter_mut().enumerate() {
             let word = if i < 8 { b } else { a };
             *byte = (word >> ((i % 8) * 8)) as u8;
         }
+        let mut apigw_id = [0u8; 16];
+        base64_into(&bytes, &mut apigw_id);
         RequestIds {
             request_id,
-            apigw_id: base64(&bytes),
+            apigw_id,
         }
     }
 
     /// `x-amzn-RequestId`.
     pub fn request_id(&self) -> &str {
-        &self.request_id
+        std::str::from_utf8(&self.request_id).unwrap_or_default()
     }
 
     /// `x-amz-apigw-id`.
     pub fn apigw_id(&self) -> &str {
-        &self.apigw_id
+        std::str::from_utf8(&self.apigw_id).unwrap_or_default()
     }
 
     /// Sets both headers.
     pub(crate) fn stamp(&self, headers: &mut http::HeaderMap) {
-        if let Ok(v) = HeaderValue::from_str(&self.request_id) {
+        if let Ok(v) = HeaderValue::from_bytes(&self.request_id) {
             headers.insert(REQUEST_ID_HEADER, v);
         }
-        if let Ok(v) = HeaderValue::from_str(&self.apigw_id) {
+        if let Ok(v) = HeaderValue::from_bytes(&self.apigw_id) {
             headers.insert(APIGW_ID_HEADER, v);
         }
     }
 }
 
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 (with padding) of `bytes` into `out`, which holds exactly the encoding's
+/// `4 * ceil(len / 3)` bytes; a shorter `out` gets the encoding's start.
+fn base64_into(bytes: &[u8], out: &mut [u8]) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let mut at = out.iter_mut();
     for chunk in bytes.chunks(3) {
         let b = [
             chunk.first().copied().unwrap_or(0),
@@ -301,20 +322,25 @@ fn base64(bytes: &[u8]) -> String {
         ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                let index = ((n >> shift) & 63) as usize;
-                out.push(char::from(ALPHABET.get(index).copied().unwrap_or(b'A')));
+            let Some(slot) = at.next() else { return };
+            *slot = if i <= chunk.len() {
+                ALPHABET[((n >> shift) & 63) as usize]
             } else {
-                out.push('=');
-            }
+                b'='
+            };
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base64(bytes: &[u8]) -> String {
+        let mut out = vec![0u8; bytes.len().div_ceil(3) * 4];
+        base64_into(bytes, &mut out);
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn base64_matches_rfc4648_vectors() {

@@ -135,7 +135,7 @@ async fn under_load_no_request_is_lost_or_answered_wrongly() {
     // The audit log saw every request exactly once, with the status sent.
     let records = gateway.audit().records();
     assert_eq!(records.len(), CONNECTIONS * PER_CONNECTION);
-    let mut ids: Vec<&str> = records.iter().map(|r| r.request_id.as_str()).collect();
+    let mut ids: Vec<&str> = records.iter().map(|r| &*r.request_id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), records.len(), "request ids must be unique");

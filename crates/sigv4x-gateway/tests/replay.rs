@@ -338,8 +338,7 @@ async fn two_gateways_and_redis_under_load_refuse_every_replay_wherever_it_lands
     // Exactly one audit record per request, in one instance or the other, saying why.
     let records: Vec<AuditRecord> = [&a, &b].iter().flat_map(|g| g.audit().records()).collect();
     assert_eq!(records.len(), ids.len());
-    let by_id: HashMap<&str, &AuditRecord> =
-        records.iter().map(|r| (r.request_id.as_str(), r)).collect();
+    let by_id: HashMap<&str, &AuditRecord> = records.iter().map(|r| (&*r.request_id, r)).collect();
     assert_eq!(by_id.len(), records.len(), "request ids are unique");
     for (expect, answer) in answers.iter().flatten() {
         let record = by_id[answer.request_id.as_str()];

@@ -14,6 +14,7 @@
 //!    in one evaluation, so one decision is the faithful model.
 //! 4. **Handler**: the route's canned response or proxy target.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -208,23 +209,30 @@ impl Pipeline {
         let ids = RequestIds::next();
         let (parts, body) = request.into_parts();
         let mut head = Request::from_parts(parts, ());
-        let mut trace = Trace::new(&ids, now, &head, arrival, self);
+        // What the record names of the request, kept apart from `head`, which the body step
+        // may change (an aws-chunked body's headers); nothing changes the target.
+        let (method, uri) = (head.method().clone(), head.uri().clone());
+        let mut event_time = [0u8; 40];
+        let event_time = rfc3339(now, &mut event_time);
+        let mut trace = Trace::new(&ids, event_time, &method, uri.path(), arrival, self);
         let response = self
-            .run(&mut head, body, arrival, now, &ids, &mut trace)
+            .run(&mut head, uri.path(), body, arrival, now, &ids, &mut trace)
             .await;
         let record = trace.finish(&response, started);
         self.audit.record(record);
         response
     }
 
-    async fn run<B>(
-        &self,
+    #[allow(clippy::too_many_arguments)]
+    async fn run<'a, B>(
+        &'a self,
         head: &mut Request<()>,
+        path: &'a str,
         body: B,
         arrival: &Arrival,
         now: SystemTime,
         ids: &RequestIds,
-        trace: &mut Trace,
+        trace: &mut Trace<'a>,
     ) -> Response<Full<Bytes>>
     where
         B: Body,
@@ -244,7 +252,7 @@ impl Pipeline {
                 ids,
             );
         };
-        trace.record.api_id = Some(api.id.clone());
+        trace.record.api_id = Some(api.id.as_str().into());
         // The signature covers the normalized path; a path that is not already normal would be
         // routed, authorized and forwarded as another path than the signed one.
         if let Err(e) = body::check_target(&api.verifier, head) {
@@ -252,8 +260,7 @@ impl Pipeline {
             let refusal = Refusal::from_verify_error(&e);
             return trace.refuse(Step::Route, None, &why, refusal, ids);
         }
-        let uri = head.uri().clone();
-        let (stage, rest) = split_stage(uri.path());
+        let (stage, rest) = split_stage(path);
         if !api.stages.iter().any(|s| s == stage) {
             let why = format!("stage {stage:?} is not deployed on API {}", api.id);
             return trace.refuse(
@@ -264,7 +271,7 @@ impl Pipeline {
                 ids,
             );
         }
-        trace.record.stage = Some(stage.to_owned());
+        trace.record.stage = Some(stage.into());
         let Some(route) = best_route(&api.routes, head.method(), rest) else {
             let why = format!("no route of stage {stage} matches {} {rest}", head.method());
             return trace.refuse(
@@ -275,11 +282,11 @@ impl Pipeline {
                 ids,
             );
         };
-        trace.record.route = Some(route.display.clone());
+        trace.record.route = Some(route.display.as_str().into());
         trace.layer(
             Step::Route,
             Verdict::Allow,
-            Some(route.display.clone()),
+            Some(route.display.as_str().into()),
             None,
             None,
         );
@@ -291,7 +298,7 @@ impl Pipeline {
             head.method().as_str(),
             rest,
         );
-        trace.record.resource_arn = Some(resource_arn.clone());
+        trace.record.resource_arn = Some(resource_arn.clone().into());
 
         // 2. Authentication from the headers, then the body, verified (or, on a route without
         //    authorization, read within the same limits).
@@ -312,7 +319,16 @@ impl Pipeline {
             Authorization::AwsIam => {
                 match body::authenticate(&api.verifier, head, body, &self.limits, now).await {
                     Ok((verified, body)) => {
-                        trace.record.access_key_id = Some(verified.access_key_id().to_owned());
+                        // The pipeline's own copy of the id, when it knows the key (always,
+                        // for a signature its verifier accepted).
+                        trace.record.access_key_id = Some(
+                            self.by_access_key
+                                .get_key_value(verified.access_key_id())
+                                .map_or_else(
+                                    || verified.access_key_id().to_owned().into(),
+                                    |(id, _)| id.as_str().into(),
+                                ),
+                        );
                         // A header that picks the API picks the resource ARN and the policies:
                         // unsigned, it would let a captured request be sent to another API.
                         if by_header && !verified.signed_headers().any(|h| h == API_ID_HEADER) {
@@ -324,7 +340,7 @@ impl Pipeline {
                         let index = self.by_access_key.get(verified.access_key_id()).copied();
                         let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
                         if let Some((_, p)) = principal {
-                            trace.record.principal = Some(p.identity.arn().to_owned());
+                            trace.record.principal = Some(p.identity.arn().into());
                         }
                         // 3. Replays, once the signature is known good.
                         let note = match &self.replay {
@@ -334,7 +350,7 @@ impl Pipeline {
                             },
                             None => None,
                         };
-                        let note = note.map(str::to_owned);
+                        let note = note.map(Cow::Borrowed);
                         trace.layer(Step::Authentication, Verdict::Allow, None, None, note);
                         (principal, body, Some(verified))
                     }
@@ -428,8 +444,8 @@ impl Pipeline {
                         None,
                         Some(detail.into()),
                     );
-                    trace.decided(Step::Handler, format!("{why}; but {detail}"));
-                    trace.record.error_type = Some(refusal.error_type.to_owned());
+                    trace.decided(Step::Handler, format!("{why}; but {detail}").into());
+                    trace.record.error_type = Some(refusal.error_type.into());
                     return refusal.into_response(ids);
                 }
             },
@@ -439,11 +455,11 @@ impl Pipeline {
         trace.layer(
             Step::Handler,
             Verdict::Allow,
-            Some(route.display.clone()),
+            Some(route.display.as_str().into()),
             None,
             None,
         );
-        trace.decided(Step::Handler, why);
+        trace.decided(Step::Handler, why.into());
         response
     }
 }
@@ -502,10 +518,19 @@ fn layer_of(kind: PolicyKind) -> Step {
     }
 }
 
-fn statement_name(d: &Determinant<'_>) -> String {
+fn statement_name<'p>(d: &Determinant<'p>) -> Cow<'p, str> {
     d.statement
         .sid
-        .map_or_else(|| format!("#{}", d.statement.index), str::to_owned)
+        .map_or_else(|| format!("#{}", d.statement.index).into(), Cow::Borrowed)
+}
+
+/// `now` in RFC 3339 (UTC, nanoseconds as `time` writes them), written into `buffer`.
+fn rfc3339(now: SystemTime, buffer: &mut [u8; 40]) -> &str {
+    let mut out = &mut buffer[..];
+    let written = time::OffsetDateTime::from(now)
+        .format_into(&mut out, &time::format_description::well_known::Rfc3339)
+        .unwrap_or(0);
+    std::str::from_utf8(buffer.get(..written).unwrap_or_default()).unwrap_or_default()
 }
 
 /// The decision in words, written into one buffer sized for it: a reason names up to three
@@ -559,39 +584,34 @@ fn explain(decision: &Decision<'_>, endpoint: Option<&Endpoint>) -> String {
     why
 }
 
-/// The audit record, built as the request goes through the layers.
-struct Trace {
-    record: AuditRecord,
+/// The audit record, built as the request goes through the layers: it borrows what it names
+/// from the pipeline and from the request.
+struct Trace<'a> {
+    record: AuditRecord<'a>,
     decided: bool,
 }
 
-impl Trace {
+impl<'a> Trace<'a> {
     fn new(
-        ids: &RequestIds,
-        now: SystemTime,
-        head: &Request<()>,
-        arrival: &Arrival,
-        pipeline: &Pipeline,
+        ids: &'a RequestIds,
+        event_time: &'a str,
+        method: &'a Method,
+        path: &'a str,
+        arrival: &'a Arrival,
+        pipeline: &'a Pipeline,
     ) -> Self {
-        // Into a buffer of the right size: `format` grows one from empty.
-        let mut event_time = Vec::with_capacity(40);
-        let _ = time::OffsetDateTime::from(now).format_into(
-            &mut event_time,
-            &time::format_description::well_known::Rfc3339,
-        );
-        let event_time = String::from_utf8(event_time).unwrap_or_default();
         Trace {
             record: AuditRecord {
-                event_time,
-                request_id: ids.request_id().to_owned(),
-                listener: arrival.listener_text.to_string(),
+                event_time: event_time.into(),
+                request_id: ids.request_id().into(),
+                listener: Cow::Borrowed(&arrival.listener_text),
                 source_vpce: arrival
                     .endpoint
                     .and_then(|i| pipeline.endpoints.get(i))
-                    .map(|e| e.id.clone()),
-                source_ip: arrival.peer_ip.to_string(),
-                method: head.method().to_string(),
-                path: head.uri().path().to_owned(),
+                    .map(|e| e.id.as_str().into()),
+                source_ip: Cow::Borrowed(&arrival.peer_ip),
+                method: method.as_str().into(),
+                path: path.into(),
                 api_id: None,
                 stage: None,
                 route: None,
@@ -601,7 +621,7 @@ impl Trace {
                 status: 0,
                 error_type: None,
                 decided_by: Step::Route,
-                reason: String::new(),
+                reason: Cow::Borrowed(""),
                 layers: Vec::with_capacity(6),
                 latency_micros: 0,
             },
@@ -613,9 +633,9 @@ impl Trace {
         &mut self,
         layer: Step,
         verdict: Verdict,
-        policy: Option<String>,
-        statement: Option<String>,
-        detail: Option<String>,
+        policy: Option<Cow<'a, str>>,
+        statement: Option<Cow<'a, str>>,
+        detail: Option<Cow<'a, str>>,
     ) {
         self.record.layers.push(StepRecord {
             layer,
@@ -626,13 +646,13 @@ impl Trace {
         });
     }
 
-    fn decided(&mut self, layer: Step, reason: String) {
+    fn decided(&mut self, layer: Step, reason: Cow<'a, str>) {
         self.record.decided_by = layer;
         self.record.reason = reason;
         self.decided = true;
     }
 
-    fn decision(&mut self, decision: &Decision<'_>) {
+    fn decision(&mut self, decision: &Decision<'a>) {
         for (layer, verdict) in [
             (Step::EndpointPolicy, &decision.endpoint),
             (Step::ResourcePolicy, &decision.resource),
@@ -641,26 +661,27 @@ impl Trace {
             let (v, policy, statement, detail) = match verdict {
                 LayerVerdict::Allowed(d) => (
                     Verdict::Allow,
-                    Some(d.policy.to_owned()),
+                    Some(d.policy.into()),
                     Some(statement_name(d)),
                     None,
                 ),
                 LayerVerdict::Denied(d) => (
                     Verdict::Deny,
-                    Some(d.policy.to_owned()),
+                    Some(d.policy.into()),
                     Some(statement_name(d)),
                     d.absent_key
-                        .map(|k| format!("applied because {k} is absent from the request")),
+                        .map(|k| format!("applied because {k} is absent from the request").into()),
                 ),
                 LayerVerdict::NoAllow { policy, closest } => (
                     Verdict::NoAllow,
-                    policy.map(str::to_owned),
+                    policy.map(Cow::Borrowed),
                     None,
                     closest.map(|m| {
                         format!(
                             "closest: {}, which does not apply because {}",
                             m.statement, m.miss
                         )
+                        .into()
                     }),
                 ),
                 _ => (Verdict::NotConsulted, None, None, None),
@@ -672,7 +693,7 @@ impl Trace {
     /// Records a refusal on the way through authentication and the body, and renders it.
     fn refused(&mut self, refused: &body::Refused, ids: &RequestIds) -> Response<Full<Bytes>> {
         let why = refused.reason();
-        let error_type = Some(refused.error_type().to_owned());
+        let error_type = Some(refused.error_type());
         self.refuse(
             Step::Authentication,
             error_type,
@@ -686,20 +707,26 @@ impl Trace {
     fn refuse(
         &mut self,
         layer: Step,
-        error_type: Option<String>,
+        error_type: Option<&'static str>,
         why: &str,
         refusal: Refusal,
         ids: &RequestIds,
     ) -> Response<Full<Bytes>> {
         if matches!(layer, Step::Route | Step::Authentication) {
-            self.layer(layer, Verdict::Deny, None, None, Some(why.to_owned()));
+            self.layer(
+                layer,
+                Verdict::Deny,
+                None,
+                None,
+                Some(why.to_owned().into()),
+            );
         }
-        self.record.error_type = Some(error_type.unwrap_or_else(|| refusal.error_type.to_owned()));
-        self.decided(layer, why.to_owned());
+        self.record.error_type = Some(error_type.unwrap_or(refusal.error_type).into());
+        self.decided(layer, why.to_owned().into());
         refusal.into_response(ids)
     }
 
-    fn finish(mut self, response: &Response<Full<Bytes>>, started: Instant) -> AuditRecord {
+    fn finish(mut self, response: &Response<Full<Bytes>>, started: Instant) -> AuditRecord<'a> {
         self.record.status = response.status().as_u16();
         if !self.decided {
             self.record.decided_by = Step::Handler;
