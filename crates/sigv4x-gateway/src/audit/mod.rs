@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::AuditConfig;
 use crate::error::GatewayError;
 
+mod line;
+
 /// A step of the gateway, in the order a request meets them: each guarding layer of the
 /// private API pattern, with routing before them and the handler after. (Named `Step`, not
 /// `Layer`, so as not to shadow `tower::Layer` in code that uses both.)
@@ -154,14 +156,10 @@ impl AuditRecord<'_> {
         String::from_utf8(line).unwrap_or_default()
     }
 
-    /// Appends the record's JSON line to `out` (no newline).
+    /// Appends the record's JSON line to `out` (no newline): the text `serde_json` writes
+    /// for it.
     fn write_json(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        if let Err(e) = serde_json::to_writer(&mut *out, self) {
-            // Nothing here can fail to serialize; were it to, the line still says so.
-            out.truncate(start);
-            out.extend_from_slice(format!("{{\"auditError\":\"{e}\"}}").as_bytes());
-        }
+        line::write(self, out);
     }
 
     /// Cuts every field a client can make long (the path, and what repeats it: the resource
