@@ -151,14 +151,14 @@ pub struct AuditRecord<'a> {
 impl AuditRecord<'_> {
     /// The record as one line of JSON (no newline).
     pub fn to_json_line(&self) -> String {
-        let mut line = Vec::with_capacity(LINE_CAPACITY);
+        let mut line = String::with_capacity(LINE_CAPACITY);
         self.write_json(&mut line);
-        String::from_utf8(line).unwrap_or_default()
+        line
     }
 
     /// Appends the record's JSON line to `out` (no newline): the text `serde_json` writes
     /// for it.
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_json(&self, out: &mut String) {
         line::write(self, out);
     }
 
@@ -429,24 +429,23 @@ const LINE_CAPACITY: usize = 1024;
 const MAX_KEPT_BUFFER: usize = 64 * 1024;
 
 thread_local! {
-    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(LINE_CAPACITY));
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(LINE_CAPACITY));
 }
 
 /// `record`'s JSON line, shared between the writer thread and the memory.
 fn json_line(record: &AuditRecord<'_>) -> Arc<str> {
-    let share = |buffer: &[u8]| Arc::from(std::str::from_utf8(buffer).unwrap_or_default());
     LINE.with(|buffer| match buffer.try_borrow_mut() {
         Ok(mut buffer) => {
             buffer.clear();
             record.write_json(&mut buffer);
-            let line = share(&buffer);
+            let line = Arc::from(buffer.as_str());
             if buffer.capacity() > MAX_KEPT_BUFFER {
-                *buffer = Vec::with_capacity(LINE_CAPACITY);
+                *buffer = String::with_capacity(LINE_CAPACITY);
             }
             line
         }
         // Only if serializing a record recorded another one on this thread.
-        Err(_) => share(record.to_json_line().as_bytes()),
+        Err(_) => Arc::from(record.to_json_line()),
     })
 }
 
