@@ -22,7 +22,7 @@ pub(super) fn write(record: &AuditRecord<'_>, out: &mut String) {
     o.nullable("principal", record.principal.as_deref());
     o.serde("status", &record.status);
     o.nullable("errorType", record.error_type.as_deref());
-    o.serde("decidedBy", &record.decided_by);
+    o.name("decidedBy", record.decided_by.json_name());
     o.text("reason", &record.reason);
     o.key("layers");
     o.out.push('[');
@@ -39,8 +39,8 @@ pub(super) fn write(record: &AuditRecord<'_>, out: &mut String) {
 
 fn write_step(step: &StepRecord<'_>, out: &mut String) {
     let mut o = Object::open(out);
-    o.serde("layer", &step.layer);
-    o.serde("verdict", &step.verdict);
+    o.name("layer", step.layer.json_name());
+    o.name("verdict", step.verdict.json_name());
     for (name, value) in [
         ("policy", &step.policy),
         ("statement", &step.statement),
@@ -89,7 +89,14 @@ impl<'o> Object<'o> {
         }
     }
 
-    /// Numbers and the unit enums, as `serde_json` writes them (their names are serde's).
+    fn name(&mut self, name: &str, value: &str) {
+        self.key(name);
+        self.out.push('"');
+        self.out.push_str(value);
+        self.out.push('"');
+    }
+
+    /// Numbers, as `serde_json` writes them.
     fn serde(&mut self, name: &str, value: &impl serde::Serialize) {
         self.key(name);
         let mut buffer = [0u8; 32];
@@ -110,25 +117,51 @@ impl<'o> Object<'o> {
     }
 }
 
-/// A byte `serde_json` escapes in a string.
+/// A byte `serde_json` escapes in a string (without branches, so that a block of them is
+/// tested in vector registers).
 fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
+    (b < 0x20) | (b == b'"') | (b == b'\\')
 }
 
-/// Where the first byte that needs escaping is. Whole 16-byte blocks are tested without
-/// stopping early, which the compiler turns into vector instructions.
-fn first_escape(bytes: &[u8]) -> Option<usize> {
-    let mut offset = 0;
-    for block in bytes.chunks_exact(16) {
-        if block.iter().fold(false, |hit, &b| hit | needs_escape(b)) {
-            break;
-        }
-        offset += 16;
+/// Whether a block holds a byte that needs escaping: all 16 tested without stopping early,
+/// which the compiler turns into vector instructions.
+fn block_needs_escape(block: &[u8]) -> bool {
+    let mut hits = 0u8;
+    for &b in block {
+        hits |= u8::from(needs_escape(b));
     }
-    let tail = bytes.get(offset..)?;
-    tail.iter()
-        .position(|&b| needs_escape(b))
-        .map(|i| offset + i)
+    hits != 0
+}
+
+/// Where the first byte that needs escaping is, looked for 16 bytes at a time: text shorter
+/// than a block is tested padded with spaces, and the last partial block as the last 16
+/// bytes.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let scan = |from: usize| {
+        let tail = bytes.get(from..)?;
+        tail.iter().position(|&b| needs_escape(b)).map(|i| from + i)
+    };
+    if bytes.len() < BLOCK {
+        let mut block = [b' '; BLOCK];
+        block.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        return if block_needs_escape(&block) {
+            scan(0)
+        } else {
+            None
+        };
+    }
+    let mut offset = 0;
+    for block in bytes.chunks_exact(BLOCK) {
+        if block_needs_escape(block) {
+            return scan(offset);
+        }
+        offset += BLOCK;
+    }
+    match bytes.get(bytes.len() - BLOCK..) {
+        Some(last) if offset < bytes.len() && block_needs_escape(last) => scan(offset),
+        _ => None,
+    }
 }
 
 /// `value` as a JSON string, escaped as `serde_json` escapes: `"` and `\`, the short forms
@@ -180,7 +213,10 @@ mod tests {
 
     fn text() -> impl Strategy<Value = String> {
         // Control characters, quotes, backslashes, DEL, non-ASCII and plain text, mixed.
-        proptest::string::string_regex("(\\PC|[\\x00-\\x1f\"\\\\\\x7f]|é|😀){0,24}").unwrap()
+        proptest::string::string_regex(
+            "(\\PC|[\\x00-\\x1f\"\\\\\\x7f]|é|😀){0,24}|[a-z]{0,40}[\"\\x01]?[a-z/ ]{0,40}",
+        )
+        .unwrap()
     }
 
     fn maybe() -> impl Strategy<Value = Option<String>> {
@@ -254,6 +290,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn blocks_find_the_first_byte_to_escape(bytes in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1f), Just(0x20), any::<u8>(), 0x61..0x7a_u8],
+            0..80,
+        )) {
+            let naive = bytes.iter().position(|&b| needs_escape(b));
+            prop_assert_eq!(first_escape(&bytes), naive);
+        }
+
         #[test]
         fn the_line_is_what_serde_json_writes(record in record()) {
             let mut line = String::new();

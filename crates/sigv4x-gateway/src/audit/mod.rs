@@ -59,6 +59,20 @@ impl Step {
     }
 }
 
+impl Step {
+    /// The name the audit line gives it (serde's `snake_case` of the variant).
+    fn json_name(self) -> &'static str {
+        match self {
+            Step::Route => "route",
+            Step::Authentication => "authentication",
+            Step::EndpointPolicy => "endpoint_policy",
+            Step::ResourcePolicy => "resource_policy",
+            Step::IdentityPolicy => "identity_policy",
+            Step::Handler => "handler",
+        }
+    }
+}
+
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -80,6 +94,19 @@ pub enum Verdict {
     NotConsulted,
     /// The handler failed (the proxy target did not answer).
     Error,
+}
+
+impl Verdict {
+    /// The name the audit line gives it (serde's `snake_case` of the variant).
+    fn json_name(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::NoAllow => "no_allow",
+            Verdict::NotConsulted => "not_consulted",
+            Verdict::Error => "error",
+        }
+    }
 }
 
 /// One layer's line in an [`AuditRecord`].
