@@ -94,9 +94,10 @@ impl Pipeline {
             });
         }
 
-        // APIs, and one authorizer per (API, endpoint or none, principal or anonymous).
+        // APIs, and one authorizer per (API, endpoint or none, principal or anonymous), in the
+        // order `Pipeline::authorizer` indexes them.
         let mut apis = Vec::new();
-        let mut authorizers = HashMap::new();
+        let mut authorizers = Vec::new();
         let skew = config.settings.max_skew_seconds;
         let longest = sigv4x::MAX_PRESIGN_EXPIRY.as_secs();
         if skew > longest {
@@ -142,7 +143,16 @@ impl Pipeline {
                             authorizer = authorizer.with_identity_policy(policy.clone());
                         }
                     }
-                    authorizers.insert((api_index, endpoint, principal), authorizer);
+                    debug_assert_eq!(
+                        authorizers.len(),
+                        authorizer_index(
+                            (api_index, endpoint, principal),
+                            endpoints.len(),
+                            principals.len()
+                        )
+                        .unwrap_or(usize::MAX)
+                    );
+                    authorizers.push(authorizer);
                 }
             }
             let verifier = Verifier::new(Arc::clone(&keys))

@@ -129,7 +129,23 @@ impl Arrival {
     }
 }
 
+/// An API, the endpoint a request came through (if any) and the caller (if known).
 type AuthorizerKey = (usize, Option<usize>, Option<usize>);
+
+/// Where the authorizer for `key` is in [`Pipeline::authorizers`]: API by API, then endpoint
+/// (none first), then principal (anonymous first).
+fn authorizer_index(
+    (api, endpoint, principal): AuthorizerKey,
+    endpoints: usize,
+    principals: usize,
+) -> Option<usize> {
+    let endpoint = endpoint.map_or(Some(0), |e| (e < endpoints).then_some(e + 1))?;
+    let principal = principal.map_or(Some(0), |p| (p < principals).then_some(p + 1))?;
+    api.checked_mul(endpoints + 1)?
+        .checked_add(endpoint)?
+        .checked_mul(principals + 1)?
+        .checked_add(principal)
+}
 
 /// The compiled configuration.
 pub(crate) struct Pipeline {
@@ -137,7 +153,8 @@ pub(crate) struct Pipeline {
     principals: Vec<Principal>,
     by_access_key: HashMap<String, usize>,
     endpoints: Vec<Endpoint>,
-    authorizers: HashMap<AuthorizerKey, Authorizer>,
+    /// One per [`AuthorizerKey`], at [`authorizer_index`].
+    authorizers: Vec<Authorizer>,
     limits: BodyLimits,
     /// One replay check for every API: a signature accepted by one is a replay at any other.
     replay: Option<ReplayStep>,
@@ -387,7 +404,8 @@ impl Pipeline {
             }
         }
         let key = (api_index, arrival.endpoint, principal.map(|(i, _)| i));
-        let Some(authorizer) = self.authorizers.get(&key) else {
+        let index = authorizer_index(key, self.endpoints.len(), self.principals.len());
+        let Some(authorizer) = index.and_then(|i| self.authorizers.get(i)) else {
             // Every combination is built at start; a miss would be a bug, answered safely.
             return trace.refuse(
                 Step::ResourcePolicy,
@@ -740,6 +758,24 @@ impl<'a> Trace<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authorizers_are_indexed_in_the_order_they_are_built() {
+        let (apis, endpoints, principals) = (3, 2, 4);
+        let mut expected = 0;
+        for api in 0..apis {
+            for endpoint in std::iter::once(None).chain((0..endpoints).map(Some)) {
+                for principal in std::iter::once(None).chain((0..principals).map(Some)) {
+                    let key = (api, endpoint, principal);
+                    assert_eq!(authorizer_index(key, endpoints, principals), Some(expected));
+                    expected += 1;
+                }
+            }
+        }
+        assert_eq!(authorizer_index((0, Some(2), None), 2, 4), None);
+        assert_eq!(authorizer_index((0, None, Some(4)), 2, 4), None);
+        assert_eq!(authorizer_index((usize::MAX, None, None), 2, 4), None);
+    }
 
     #[test]
     fn stage_and_rest() {
