@@ -114,8 +114,11 @@ impl Template {
                 }
                 Part::Variable { key, default } => {
                     let value = match ctx.values(key) {
-                        Some([one]) => one.as_str(),
-                        Some([]) | None => default.as_deref()?,
+                        Some(mut values) if values.len() <= 1 => match values.next() {
+                            Some(one) => one,
+                            None => default.as_deref()?,
+                        },
+                        None => default.as_deref()?,
                         Some(_) => return None,
                     };
                     resolved.text.push_str(value);
