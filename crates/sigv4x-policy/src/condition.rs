@@ -397,12 +397,19 @@ fn template_match(
 /// Wildcard operators read the tokens (escapes and substituted values are
 /// literal there); the others compare the text.
 fn resolved_match(kind: OperatorKind, policy: &Resolved, request: &str) -> bool {
+    use OperatorKind as K;
     match kind {
-        OperatorKind::StringLike | OperatorKind::StringNotLike => {
-            wildcard::matches_tokens(&policy.tokens, request, Case::Sensitive)
+        K::StringLike | K::StringNotLike => {
+            wildcard::matches_tokens(policy.tokens(), request, Case::Sensitive)
         }
-        _ if kind.is_arn() => arn::arn_like_tokens(&policy.tokens, request),
-        _ => positive_match(kind, &policy.text, request),
+        _ if kind.is_arn() => arn::arn_like_tokens(policy.tokens(), request),
+        // `positive_match` for these, without building the text.
+        K::StringEquals | K::StringNotEquals | K::BinaryEquals => policy.text_equals(request),
+        K::StringEqualsIgnoreCase | K::StringNotEqualsIgnoreCase => {
+            policy.text_equals_ignore_case(request)
+        }
+        // The parser substitutes variables for string and ARN operators only.
+        _ => positive_match(kind, &policy.text(), request),
     }
 }
 

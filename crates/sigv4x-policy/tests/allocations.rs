@@ -8,7 +8,10 @@
 //! - a context with the keys the gateway sets (caller, two principal tags, endpoint, VPC,
 //!   addresses, time, user agent): 2 allocations, its text buffer and its key list (it was 22
 //!   when every value and the principal were `String`s of their own);
-//! - a decision over the reference policies, allowed or denied: none.
+//! - a decision over the reference policies, allowed or denied: none;
+//! - a decision over policies with variables (`${aws:PrincipalTag/…}` in `Resource` and in
+//!   string and ARN conditions): none either, for values of ordinary length (it was 22, for
+//!   the text and tokens of every substituted value).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -141,6 +144,53 @@ fn deciding_over_the_reference_policies() {
     for (ctx, want) in &cases {
         let (count, outcome) = count_decision(&authorizer, ctx);
         assert_eq!(outcome, *want, "{ctx:?}");
+        assert_eq!(count, 0, "decide allocated {count} times for {ctx:?}");
+    }
+}
+
+/// Policy variables are substituted per decision, into a buffer on the stack.
+#[test]
+fn deciding_with_policy_variables() {
+    let resource_policy = r#"{
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/prod/*/${aws:PrincipalTag/Project}/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceVpc": "${aws:SourceVpc}"},
+                "StringLike": {"aws:userid": "AROA*:${aws:PrincipalTag/Project}-*"},
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}
+            }
+        }]
+    }"#;
+    let identity_policy = r#"{
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": "arn:aws:execute-api:*:*:*/prod/*/${aws:PrincipalTag/Project}/*"
+        }]
+    }"#;
+    let authorizer = Authorizer::new()
+        .with_resource_policy(NamedPolicy::new(
+            "resource",
+            Policy::parse(resource_policy).unwrap(),
+        ))
+        .with_identity_policy(NamedPolicy::new(
+            "identity",
+            Policy::parse(identity_policy).unwrap(),
+        ));
+    let caller = caller();
+    let allowed = gateway_context(&orders_arn("GET", "orders/42"), &caller, now());
+    let other_route = gateway_context(&orders_arn("GET", "invoices/42"), &caller, now());
+    for (ctx, want) in [
+        (&allowed, Outcome::Allow),
+        (&other_route, Outcome::ImplicitDeny),
+    ] {
+        let (count, outcome) = count_decision(&authorizer, ctx);
+        assert_eq!(outcome, want, "{ctx:?}");
         assert_eq!(count, 0, "decide allocated {count} times for {ctx:?}");
     }
 }
