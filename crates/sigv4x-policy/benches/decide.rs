@@ -1,6 +1,7 @@
 //! A decision over the three reference policies of the private-API pattern
 //! (endpoint, resource, identity). The policies are parsed once, outside
-//! the timed loop; the decision itself allocates nothing.
+//! the timed loop; the decision itself allocates nothing, and building the
+//! gateway's context allocates twice (`tests/allocations.rs` checks both).
 //!
 //! The gateway builds a request context for every request, then decides:
 //! `context_build` times building one with the keys the gateway sets
