@@ -1,6 +1,12 @@
 //! A decision over the three reference policies of the private-API pattern
 //! (endpoint, resource, identity). The policies are parsed once, outside
-//! the timed loop; the decision itself allocates nothing.
+//! the timed loop; the decision itself allocates nothing, and building the
+//! gateway's context allocates twice (`tests/allocations.rs` checks both).
+//!
+//! The gateway builds a request context for every request, then decides:
+//! `context_build` times building one with the keys the gateway sets
+//! (caller, a principal tag, endpoint, VPC, addresses, time, user agent),
+//! and `context_build_and_decision` times both, as the gateway pays them.
 //!
 //! In the same group, and so in the same run: verifying the SigV4 signature
 //! of the request that decision is about (the Lambda role's `GET
@@ -12,12 +18,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use sigv4x::{Credentials, Payload, Signer, StoredKey, Verifier};
-use sigv4x_policy::reference::{self, orders_arn, CALLER_SESSION, VPCE_ID};
-use sigv4x_policy::{Authorizer, NamedPolicy, Outcome, Policy, RequestContext};
+use sigv4x_policy::reference::{self, orders_arn, CALLER_ROLE, CALLER_SESSION, VPCE_ID, VPC_ID};
+use sigv4x_policy::{Authorizer, Caller, NamedPolicy, Outcome, Policy, RequestContext};
 
 fn reference_authorizer() -> Authorizer {
     let parse = |text: &str| Policy::parse(text).unwrap();
@@ -55,8 +61,24 @@ fn decide(c: &mut Criterion) {
     group.bench_function("policy_decision_explicit_deny", |b| {
         b.iter(|| black_box(authorizer.decide(black_box(&denied))).outcome)
     });
-    let (verifier, request) = signed_request();
+    let caller = Caller::role_session(CALLER_ROLE, "orders-function")
+        .unwrap()
+        .with_unique_id("AROAORDERSLAMBDAROLE1")
+        .unwrap();
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let resource = orders_arn("GET", "orders/42");
+    let built = gateway_context(&resource, &caller, now);
+    assert_eq!(authorizer.decide(&built).outcome, Outcome::Allow);
+    group.bench_function("context_build", |b| {
+        b.iter(|| gateway_context(black_box(&resource), &caller, now))
+    });
+    group.bench_function("context_build_and_decision", |b| {
+        b.iter(|| {
+            let ctx = gateway_context(black_box(&resource), &caller, now);
+            black_box(authorizer.decide(&ctx)).outcome
+        })
+    });
+    let (verifier, request) = signed_request();
     assert!(verifier.verify_at(&request, Payload::Empty, now).is_ok());
     group.bench_function("sigv4_verify", |b| {
         b.iter(|| {
@@ -65,6 +87,24 @@ fn decide(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The context the gateway builds for a request through the endpoint: the
+/// same setters in the same order (`sigv4x-gateway`'s pipeline).
+fn gateway_context(resource: &str, caller: &Caller, now: SystemTime) -> RequestContext {
+    RequestContext::new("execute-api:Invoke", resource)
+        .with_current_time(now)
+        .with_secure_transport(true)
+        .with_caller(caller)
+        .with_principal_tag("Project", "orders")
+        .with_principal_tag("Team", "fulfilment")
+        .with_source_vpce(VPCE_ID)
+        .with_vpc_source_ip("10.0.12.34")
+        .with_source_vpc(VPC_ID)
+        .with_key(
+            "aws:UserAgent",
+            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.88.0",
+        )
 }
 
 /// The request the decision above is about, signed as the Lambda role's

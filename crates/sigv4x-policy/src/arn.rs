@@ -268,18 +268,26 @@ pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
 /// [`arn_like`] for a pattern with substituted variables, already split
 /// into tokens (so that literal `*`, `?` and `:` from values stay literal).
 pub(crate) fn arn_like_tokens(pattern: &[Token], value: &str) -> bool {
-    let mut parts: Vec<&[Token]> = Vec::with_capacity(6);
+    // The six parts in an array, not a vector: this runs per decision.
+    let mut parts: [&[Token]; 6] = [&[]; 6];
+    let mut count = 0;
     let mut rest = pattern;
-    while parts.len() < 5 {
+    while count < 5 {
         let Some(colon) = rest.iter().position(|t| *t == Token::Byte(b':')) else {
             break;
         };
-        parts.push(rest.get(..colon).unwrap_or_default());
+        if let Some(part) = parts.get_mut(count) {
+            *part = rest.get(..colon).unwrap_or_default();
+        }
+        count += 1;
         rest = rest.get(colon + 1..).unwrap_or_default();
     }
-    parts.push(rest);
+    if let Some(part) = parts.get_mut(count) {
+        *part = rest;
+    }
+    count += 1;
     let arn_prefix = [Token::Byte(b'a'), Token::Byte(b'r'), Token::Byte(b'n')];
-    let shaped = parts.len() == 6 && parts.first() == Some(&&arn_prefix[..]);
+    let shaped = count == 6 && parts.first() == Some(&&arn_prefix[..]);
     match (shaped, Arn::parse(value)) {
         (true, Some(v)) => {
             let wanted = [v.partition, v.service, v.region, v.account, v.resource];

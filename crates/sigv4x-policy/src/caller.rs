@@ -295,13 +295,22 @@ impl Caller {
 
     /// `aws:userid`, when known: see the module table.
     pub fn userid(&self) -> Option<String> {
+        self.userid_parts().map(|(first, second)| match second {
+            Some(second) => format!("{first}:{second}"),
+            None => first.to_owned(),
+        })
+    }
+
+    /// `aws:userid` in its parts, `first` or `first:second`, so that a request
+    /// context can copy it into its own text without building it first.
+    pub(crate) fn userid_parts(&self) -> Option<(&str, Option<&str>)> {
         match (&self.kind, &self.unique_id) {
-            (Kind::Root, _) => self.account().map(str::to_owned),
+            (Kind::Root, _) => self.account().map(|account| (account, None)),
             (Kind::FederatedUser { name }, _) => {
-                self.account().map(|account| format!("{account}:{name}"))
+                self.account().map(|account| (account, Some(name.as_str())))
             }
-            (Kind::Session { session }, Some(id)) => Some(format!("{id}:{session}")),
-            (Kind::User { .. } | Kind::Role, Some(id)) => Some(id.clone()),
+            (Kind::Session { session }, Some(id)) => Some((id.as_str(), Some(session.as_str()))),
+            (Kind::User { .. } | Kind::Role, Some(id)) => Some((id.as_str(), None)),
             (_, None) => None,
         }
     }

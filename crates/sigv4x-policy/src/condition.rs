@@ -309,9 +309,9 @@ pub(crate) enum Outcome {
 pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
     let op = &condition.operator;
     let raw = ctx.values(&condition.key);
-    let absence = match raw {
+    let absence = match &raw {
         None => Absence::Absent,
-        Some([]) => Absence::EmptySet,
+        Some(values) if values.is_empty() => Absence::EmptySet,
         Some(_) => Absence::Present,
     };
     let request_values = raw.filter(|v| !v.is_empty());
@@ -339,7 +339,7 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
             Outcome::Fails { absence }
         };
     }
-    let Some(request_values) = request_values else {
+    let Some(mut values) = request_values else {
         let holds = op.if_exists
             || match op.qualifier {
                 Some(SetQualifier::ForAllValues) => true,
@@ -362,7 +362,6 @@ pub(crate) fn evaluate(condition: &Condition, ctx: &RequestContext) -> Outcome {
             .any(|policy| template_match(op.kind, policy, request, ctx));
         any != negated
     };
-    let mut values = request_values.iter().map(String::as_str);
     let holds = match op.qualifier {
         Some(SetQualifier::ForAllValues) => values.all(per_value),
         Some(SetQualifier::ForAnyValue) => values.any(per_value),
@@ -398,12 +397,19 @@ fn template_match(
 /// Wildcard operators read the tokens (escapes and substituted values are
 /// literal there); the others compare the text.
 fn resolved_match(kind: OperatorKind, policy: &Resolved, request: &str) -> bool {
+    use OperatorKind as K;
     match kind {
-        OperatorKind::StringLike | OperatorKind::StringNotLike => {
-            wildcard::matches_tokens(&policy.tokens, request, Case::Sensitive)
+        K::StringLike | K::StringNotLike => {
+            wildcard::matches_tokens(policy.tokens(), request, Case::Sensitive)
         }
-        _ if kind.is_arn() => arn::arn_like_tokens(&policy.tokens, request),
-        _ => positive_match(kind, &policy.text, request),
+        _ if kind.is_arn() => arn::arn_like_tokens(policy.tokens(), request),
+        // `positive_match` for these, without building the text.
+        K::StringEquals | K::StringNotEquals | K::BinaryEquals => policy.text_equals(request),
+        K::StringEqualsIgnoreCase | K::StringNotEqualsIgnoreCase => {
+            policy.text_equals_ignore_case(request)
+        }
+        // The parser substitutes variables for string and ARN operators only.
+        _ => positive_match(kind, &policy.text(), request),
     }
 }
 

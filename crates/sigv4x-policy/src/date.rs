@@ -120,21 +120,18 @@ fn time_of_day_millis(text: &str) -> Option<i64> {
     Some(((hour * 60 + minute) * 60 + second) * 1000 + fraction - offset)
 }
 
-/// Render a time as `aws:CurrentTime` carries it: `2025-01-31T12:00:00Z`.
-pub(crate) fn format_iso8601(time: SystemTime) -> String {
-    let secs = match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    };
+/// Append a time as `aws:CurrentTime` carries it, `2025-01-31T12:00:00Z`, to
+/// `out` (a request context's text, so that the time needs no buffer of its own).
+pub(crate) fn push_iso8601(time: SystemTime, out: &mut String) {
+    let secs = epoch_seconds(time);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    // Digit by digit into one buffer: `format!` cost about 3,000 instructions a request.
-    let mut out = String::with_capacity(24);
+    // Digit by digit: `format!` cost about 3,000 instructions a request.
     if !(0..=9999).contains(&y) {
         use std::fmt::Write;
         let _ = write!(out, "{y:04}");
     } else {
-        push_digits(&mut out, y, 4);
+        push_digits(out, y, 4);
     }
     for (separator, value) in [
         ('-', m),
@@ -144,10 +141,27 @@ pub(crate) fn format_iso8601(time: SystemTime) -> String {
         (':', rem % 60),
     ] {
         out.push(separator);
-        push_digits(&mut out, value, 2);
+        push_digits(out, value, 2);
     }
     out.push('Z');
-    out
+}
+
+/// Append whole seconds since the epoch, as `aws:EpochTime` carries them, to `out`.
+pub(crate) fn push_epoch_seconds(time: SystemTime, out: &mut String) {
+    let secs = epoch_seconds(time);
+    if secs < 0 {
+        out.push('-');
+    }
+    let magnitude = secs.unsigned_abs();
+    let mut divisor = 1_u64;
+    while magnitude / divisor >= 10 {
+        divisor *= 10;
+    }
+    while divisor > 0 {
+        let digit = u8::try_from(magnitude / divisor % 10).unwrap_or(0);
+        out.push(char::from(b'0' + digit));
+        divisor /= 10;
+    }
 }
 
 /// `value` (0 ≤ value < 10^width) as exactly `width` decimal digits.
@@ -160,8 +174,8 @@ fn push_digits(out: &mut String, value: i64, width: u32) {
     }
 }
 
-/// Whole seconds since the epoch, as `aws:EpochTime` carries them.
-pub(crate) fn epoch_seconds(time: SystemTime) -> i64 {
+/// Whole seconds since the epoch (negative before it).
+fn epoch_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
@@ -197,6 +211,18 @@ mod tests {
         }
     }
 
+    fn format_iso8601(time: SystemTime) -> String {
+        let mut out = String::new();
+        push_iso8601(time, &mut out);
+        out
+    }
+
+    fn format_epoch(time: SystemTime) -> String {
+        let mut out = String::new();
+        push_epoch_seconds(time, &mut out);
+        out
+    }
+
     #[test]
     fn formats_and_round_trips() {
         let t = UNIX_EPOCH + Duration::from_secs(1_717_245_015);
@@ -204,6 +230,28 @@ mod tests {
         assert_eq!(text, "2024-06-01T12:30:15Z");
         assert_eq!(parse_millis(&text), Some(1_717_245_015_000));
         assert_eq!(epoch_seconds(t), 1_717_245_015);
+        assert_eq!(format_epoch(t), "1717245015");
+    }
+
+    /// Epoch seconds read as `to_string` writes them, at the edges too: the epoch itself,
+    /// before it, and the largest time an `i64` holds.
+    #[test]
+    fn epoch_seconds_as_text() {
+        let before = UNIX_EPOCH - Duration::from_secs(86_401);
+        for (time, want) in [
+            (UNIX_EPOCH, "0".to_owned()),
+            (UNIX_EPOCH + Duration::from_secs(9), "9".to_owned()),
+            (UNIX_EPOCH + Duration::from_secs(10), "10".to_owned()),
+            (before, "-86401".to_owned()),
+        ] {
+            assert_eq!(format_epoch(time), want);
+            assert_eq!(epoch_seconds(time).to_string(), want);
+        }
+        assert_eq!(format_iso8601(before), "1969-12-30T23:59:59Z");
+        let far = UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX.unsigned_abs()));
+        if let Some(far) = far {
+            assert_eq!(format_epoch(far), i64::MAX.to_string());
+        }
     }
 
     proptest::proptest! {

@@ -245,18 +245,18 @@ fn resource_template_matches(template: &Template, kind: PolicyKind, ctx: &Reques
 
 fn resolved_resource_matches(pattern: &Resolved, kind: PolicyKind, resource: &str) -> bool {
     const SHORTHAND: &str = "execute-api:";
-    if kind == PolicyKind::Resource && pattern.text.starts_with("execute-api:/") {
+    if kind == PolicyKind::Resource && pattern.text_starts_with("execute-api:/") {
         // The parser allows variables only after a literal `execute-api:/`,
         // so the first tokens are that text.
         return match (
             arn::split_execute_api(resource),
-            pattern.tokens.get(SHORTHAND.len()..),
+            pattern.tokens().get(SHORTHAND.len()..),
         ) {
             (Some((_, path)), Some(rest)) => wildcard::matches_tokens(rest, path, Case::Sensitive),
             _ => false,
         };
     }
-    wildcard::matches_tokens(&pattern.tokens, resource, Case::Sensitive)
+    wildcard::matches_tokens(pattern.tokens(), resource, Case::Sensitive)
 }
 
 /// Resource patterns: case-sensitive wildcards over the whole ARN; in a

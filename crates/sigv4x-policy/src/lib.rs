@@ -109,7 +109,7 @@ mod wildcard;
 pub use crate::arn::{is_account_id, is_partition, Arn};
 pub use crate::caller::{Caller, CallerError};
 pub use crate::condition::{Operator, OperatorKind, SetQualifier};
-pub use crate::context::{execute_api_arn, RequestContext};
+pub use crate::context::{execute_api_arn, KeyValues, RequestContext};
 pub use crate::decision::{
     Authorizer, Decision, Determinant, LayerVerdict, NamedPolicy, Outcome, Skipped,
 };

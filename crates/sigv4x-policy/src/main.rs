@@ -412,7 +412,7 @@ fn run_eval(args: &[String]) -> Result<ExitCode, Failure> {
         ctx = ctx.with_caller(&caller);
     }
     for (key, values) in &parsed.keys.0 {
-        ctx = ctx.with_values(key, values.iter().cloned());
+        ctx = ctx.with_values(key, values);
     }
     let decision = parsed.authorizer.decide(&ctx);
     let label = match decision.outcome {

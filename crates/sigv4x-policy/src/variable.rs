@@ -43,12 +43,84 @@ pub(crate) enum Template {
     Parts(Vec<Part>),
 }
 
-/// A value after substitution: the text (for exact comparisons) and its
-/// tokens (for wildcard matching, escapes and substituted values literal).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How many tokens a substituted value keeps on the stack; a longer one
+/// moves to the heap.
+const INLINE_TOKENS: usize = 256;
+
+/// A value after substitution, as tokens (for wildcard matching, escapes and
+/// substituted values literal). Its text, for exact comparisons, is the
+/// tokens' bytes ([`Token::text_byte`]). Substitution happens per decision,
+/// so the tokens stay on the stack up to [`INLINE_TOKENS`] of them: values
+/// of ordinary length cost no allocation.
+#[derive(Debug, Clone)]
 pub(crate) struct Resolved {
-    pub(crate) text: String,
-    pub(crate) tokens: Vec<Token>,
+    inline: [Token; INLINE_TOKENS],
+    len: usize,
+    /// Every token, once there are more than fit inline.
+    spilled: Vec<Token>,
+}
+
+impl Resolved {
+    fn new() -> Self {
+        Resolved {
+            inline: [Token::AnyRun; INLINE_TOKENS],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    fn extend(&mut self, tokens: impl IntoIterator<Item = Token>) {
+        for token in tokens {
+            if self.spilled.is_empty() {
+                if let Some(slot) = self.inline.get_mut(self.len) {
+                    *slot = token;
+                    self.len += 1;
+                    continue;
+                }
+                self.spilled.reserve(2 * INLINE_TOKENS);
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(token);
+        }
+    }
+
+    /// The tokens, for wildcard matching.
+    pub(crate) fn tokens(&self) -> &[Token] {
+        if self.spilled.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spilled
+        }
+    }
+
+    fn text_bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.tokens().iter().map(|token| token.text_byte())
+    }
+
+    /// Is the text `other`, byte for byte?
+    pub(crate) fn text_equals(&self, other: &str) -> bool {
+        self.tokens().len() == other.len() && self.text_bytes().eq(other.bytes())
+    }
+
+    /// Is the text `other`, ignoring ASCII case (as `str::eq_ignore_ascii_case`)?
+    pub(crate) fn text_equals_ignore_case(&self, other: &str) -> bool {
+        self.tokens().len() == other.len()
+            && self
+                .text_bytes()
+                .zip(other.bytes())
+                .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+    }
+
+    /// Does the text start with `prefix`?
+    pub(crate) fn text_starts_with(&self, prefix: &str) -> bool {
+        self.tokens().len() >= prefix.len()
+            && self.text_bytes().zip(prefix.bytes()).all(|(a, b)| a == b)
+    }
+
+    /// The text as a `String` (an allocation: for comparisons that need the text whole).
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.text_bytes().collect::<Vec<u8>>()).into_owned()
+    }
 }
 
 impl Template {
@@ -90,36 +162,28 @@ impl Template {
     /// Substitute the request's values; `None` when a variable's key is
     /// absent (or multi-valued) and the variable has no default.
     pub(crate) fn resolve(&self, ctx: &RequestContext) -> Option<Resolved> {
-        let mut resolved = Resolved {
-            text: String::new(),
-            tokens: Vec::new(),
-        };
+        let mut resolved = Resolved::new();
         let parts = match self {
             Template::Plain(text) => {
-                resolved.text.push_str(text);
-                wildcard::push_pattern(text, &mut resolved.tokens);
+                resolved.extend(wildcard::pattern_tokens(text));
                 return Some(resolved);
             }
             Template::Parts(parts) => parts,
         };
         for part in parts {
             match part {
-                Part::Text(text) => {
-                    resolved.text.push_str(text);
-                    wildcard::push_pattern(text, &mut resolved.tokens);
-                }
-                Part::Escape(c) => {
-                    resolved.text.push(char::from(*c));
-                    resolved.tokens.push(Token::Byte(*c));
-                }
+                Part::Text(text) => resolved.extend(wildcard::pattern_tokens(text)),
+                Part::Escape(c) => resolved.extend([Token::Byte(*c)]),
                 Part::Variable { key, default } => {
                     let value = match ctx.values(key) {
-                        Some([one]) => one.as_str(),
-                        Some([]) | None => default.as_deref()?,
+                        Some(mut values) if values.len() <= 1 => match values.next() {
+                            Some(one) => one,
+                            None => default.as_deref()?,
+                        },
+                        None => default.as_deref()?,
                         Some(_) => return None,
                     };
-                    resolved.text.push_str(value);
-                    wildcard::push_literal(value, &mut resolved.tokens);
+                    resolved.extend(wildcard::literal_tokens(value));
                 }
             }
         }
@@ -187,7 +251,7 @@ mod tests {
         Template::parse(template, true)
             .unwrap()
             .resolve(&ctx())
-            .map(|r| r.text)
+            .map(|r| r.text())
     }
 
     #[test]
@@ -210,11 +274,37 @@ mod tests {
             .unwrap()
             .resolve(&ctx())
             .unwrap();
-        assert_eq!(escaped.tokens, [Token::Byte(b'a'), Token::Byte(b'*')]);
+        assert_eq!(escaped.tokens(), [Token::Byte(b'a'), Token::Byte(b'*')]);
         assert_eq!(
             Template::parse("${x}", false).unwrap(),
             Template::Plain("${x}".to_owned())
         );
+    }
+
+    /// Short values stay on the stack, long ones move to the heap; both read the same.
+    #[test]
+    fn resolved_text_inline_and_spilled() {
+        for length in [3, INLINE_TOKENS - 7, INLINE_TOKENS - 6, INLINE_TOKENS, 300] {
+            let name = "x".repeat(length);
+            let ctx = RequestContext::new("a:b", "r").with_key("aws:username", &name);
+            let resolved = Template::parse("home/${aws:username}/*", true)
+                .unwrap()
+                .resolve(&ctx)
+                .unwrap();
+            let want = format!("home/{name}/*");
+            assert_eq!(resolved.text(), want);
+            assert_eq!(resolved.tokens().len(), want.len());
+            assert_eq!(resolved.tokens().last(), Some(&Token::AnyRun));
+            assert_eq!(resolved.tokens().get(5), Some(&Token::Byte(b'x')));
+            assert!(resolved.text_equals(&want));
+            assert!(!resolved.text_equals(&want[..want.len() - 1]));
+            assert!(!resolved.text_equals(&format!("{want}/")));
+            assert!(resolved.text_equals_ignore_case(&want.to_uppercase()));
+            assert!(!resolved.text_equals_ignore_case("HOME/"));
+            assert!(resolved.text_starts_with("home/xx"));
+            assert!(!resolved.text_starts_with("home/y"));
+            assert!(!resolved.text_starts_with(&format!("{want}/")));
+        }
     }
 
     #[test]

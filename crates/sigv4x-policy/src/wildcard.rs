@@ -41,18 +41,30 @@ pub(crate) enum Token {
     AnyOne,
 }
 
+impl Token {
+    /// The character of the text the token was read from: `*` for [`Token::AnyRun`], `?` for
+    /// [`Token::AnyOne`].
+    pub(crate) fn text_byte(self) -> u8 {
+        match self {
+            Token::Byte(b) => b,
+            Token::AnyRun => b'*',
+            Token::AnyOne => b'?',
+        }
+    }
+}
+
 /// The tokens of a pattern as written, where `*` and `?` are wildcards.
-pub(crate) fn push_pattern(pattern: &str, out: &mut Vec<Token>) {
-    out.extend(pattern.bytes().map(|b| match b {
+pub(crate) fn pattern_tokens(pattern: &str) -> impl Iterator<Item = Token> + '_ {
+    pattern.bytes().map(|b| match b {
         b'*' => Token::AnyRun,
         b'?' => Token::AnyOne,
         other => Token::Byte(other),
-    }));
+    })
 }
 
 /// The tokens of literal text, where `*` and `?` are plain characters.
-pub(crate) fn push_literal(text: &str, out: &mut Vec<Token>) {
-    out.extend(text.bytes().map(Token::Byte));
+pub(crate) fn literal_tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
+    text.bytes().map(Token::Byte)
 }
 
 /// Does `text` match `pattern` in full?
@@ -179,8 +191,9 @@ mod tests {
     #[test]
     fn tokens_agree_with_text_patterns_and_keep_literals_literal() {
         for (pattern, text) in [("a*c", "abbc"), ("a?c", "abc"), ("*", ""), ("a*", "b")] {
-            let mut tokens = Vec::new();
-            push_pattern(pattern, &mut tokens);
+            let tokens: Vec<Token> = pattern_tokens(pattern).collect();
+            let written: Vec<u8> = tokens.iter().map(|t| t.text_byte()).collect();
+            assert_eq!(written, pattern.as_bytes());
             for case in [Case::Sensitive, Case::Insensitive] {
                 assert_eq!(
                     matches_tokens(&tokens, text, case),
@@ -189,8 +202,7 @@ mod tests {
                 );
             }
         }
-        let mut literal = Vec::new();
-        push_literal("a*", &mut literal);
+        let literal: Vec<Token> = literal_tokens("a*").collect();
         assert!(matches_tokens(&literal, "a*", Case::Sensitive));
         assert!(!matches_tokens(&literal, "ab", Case::Sensitive));
     }
