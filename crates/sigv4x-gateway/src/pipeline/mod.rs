@@ -378,7 +378,7 @@ impl Pipeline {
 
         // 4. Authorization: endpoint, resource and identity policies in one decision.
         let endpoint = arrival.endpoint.and_then(|i| self.endpoints.get(i));
-        let mut ctx = RequestContext::new("execute-api:Invoke", resource_arn)
+        let mut ctx = RequestContext::new("execute-api:Invoke", &resource_arn)
             .with_current_time(now)
             // The real endpoint is HTTPS only; the emulator stands in for it.
             .with_secure_transport(true);
@@ -388,7 +388,7 @@ impl Pipeline {
                 ctx = ctx.with_principal_tag(k, v.as_str());
             }
         }
-        let ip = arrival.peer_ip.to_string();
+        let ip = &*arrival.peer_ip;
         match endpoint {
             Some(e) => {
                 ctx = ctx.with_source_vpce(e.id.as_str()).with_vpc_source_ip(ip);
