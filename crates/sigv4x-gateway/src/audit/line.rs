@@ -8,6 +8,7 @@ use super::{AuditRecord, StepRecord};
 pub(super) fn write(record: &AuditRecord<'_>, out: &mut String) {
     let mut o = Object::open(out);
     o.text("eventTime", &record.event_time);
+    // Not the last field: `AuditLog::find` looks for `"requestId":…,`.
     o.text("requestId", &record.request_id);
     o.text("listener", &record.listener);
     o.nullable("sourceVpce", record.source_vpce.as_deref());

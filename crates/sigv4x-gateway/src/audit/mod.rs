@@ -389,7 +389,8 @@ impl AuditLog {
 
     /// The record of the request with this `x-amzn-RequestId`.
     pub fn find(&self, request_id: &str) -> Option<AuditRecord<'static>> {
-        // Only lines that hold the id as their `requestId` are read back.
+        // Only lines that hold the id as their `requestId` are read back: `line.rs` writes
+        // `requestId` second, never last, so it is always followed by a comma.
         let needle = serde_json::to_string(request_id).ok()?;
         let needle = format!("\"requestId\":{needle},");
         self.lines()
@@ -476,9 +477,12 @@ fn json_line(record: &AuditRecord<'_>) -> Arc<str> {
     })
 }
 
-/// A line this log wrote, read back.
+/// A line this log wrote, read back. Every line reads back (the writer's output is serde's, by
+/// a property test); a debug build says so loudly if one ever did not.
 fn parse(line: &str) -> Option<AuditRecord<'static>> {
-    serde_json::from_str(line).ok()
+    let record = serde_json::from_str(line).ok();
+    debug_assert!(record.is_some(), "an audit line did not read back: {line}");
+    record
 }
 
 /// Cuts `field` to at most `max` bytes (on a character boundary), noting its full length.

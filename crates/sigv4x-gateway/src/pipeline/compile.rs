@@ -143,15 +143,16 @@ impl Pipeline {
                             authorizer = authorizer.with_identity_policy(policy.clone());
                         }
                     }
-                    debug_assert_eq!(
-                        authorizers.len(),
-                        authorizer_index(
-                            (api_index, endpoint, principal),
-                            endpoints.len(),
-                            principals.len()
-                        )
-                        .unwrap_or(usize::MAX)
-                    );
+                    // The request path finds this authorizer by `authorizer_index`: one out of
+                    // place would decide with another caller's or endpoint's policies.
+                    let key = (api_index, endpoint, principal);
+                    if authorizer_index(key, endpoints.len(), principals.len())
+                        != Some(authorizers.len())
+                    {
+                        return Err(GatewayError::invalid(format!(
+                            "{what}: internal error: authorizers out of order"
+                        )));
+                    }
                     authorizers.push(authorizer);
                 }
             }

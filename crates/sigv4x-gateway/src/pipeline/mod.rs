@@ -129,6 +129,36 @@ impl Arrival {
     }
 }
 
+/// An answer to a request (a refusal, when a step returns it early).
+type Answer = Response<Full<Bytes>>;
+
+/// What every step of one request reads: where it arrived, when, and its ids.
+#[derive(Clone, Copy)]
+struct Call<'r> {
+    arrival: &'r Arrival,
+    now: SystemTime,
+    ids: &'r RequestIds,
+}
+
+/// What routing found.
+struct Routed<'a> {
+    api_index: usize,
+    api: &'a Api,
+    /// `x-apigw-api-id` chose the API (so it must be signed).
+    by_header: bool,
+    route: &'a Route,
+    /// The path after the stage.
+    rest: &'a str,
+    resource_arn: String,
+}
+
+/// Who called (when the route asks), with the body read and, for a signed request, verified.
+struct Caller<'a> {
+    principal: Option<(usize, &'a Principal)>,
+    body: body::HeldBody,
+    verified: Option<sigv4x::Verified>,
+}
+
 /// An API, the endpoint a request came through (if any) and the caller (if known).
 type AuthorizerKey = (usize, Option<usize>, Option<usize>);
 
@@ -232,81 +262,92 @@ impl Pipeline {
         let mut event_time = [0u8; 40];
         let event_time = rfc3339(now, &mut event_time);
         let mut trace = Trace::new(&ids, event_time, &method, uri.path(), arrival, self);
+        let call = Call {
+            arrival,
+            now,
+            ids: &ids,
+        };
         let response = self
-            .run(&mut head, uri.path(), body, arrival, now, &ids, &mut trace)
+            .run(&mut head, uri.path(), body, call, &mut trace)
             .await;
         let record = trace.finish(&response, started);
         self.audit.record(record);
         response
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn run<'a, B>(
         &'a self,
         head: &mut Request<()>,
         path: &'a str,
         body: B,
-        arrival: &Arrival,
-        now: SystemTime,
-        ids: &RequestIds,
+        call: Call<'_>,
         trace: &mut Trace<'a>,
-    ) -> Response<Full<Bytes>>
+    ) -> Answer
     where
         B: Body,
         B::Error: Into<BoxError>,
     {
-        // 1. Route.
+        let routed = match self.route(head, path, call, trace) {
+            Ok(routed) => routed,
+            Err(answer) => return answer,
+        };
+        let caller = match self.authenticate(&routed, head, body, call, trace).await {
+            Ok(caller) => caller,
+            Err(answer) => return answer,
+        };
+        let why = match self.authorize(&routed, caller.principal, head, call, trace) {
+            Ok(why) => why,
+            Err(answer) => return answer,
+        };
+        self.respond(&routed, head, caller, why, call, trace).await
+    }
+
+    /// 1. Route: the API, the path's normal form, the stage, the route, and the resource ARN the
+    ///    policies will be asked about.
+    // The error is the refusal's response itself, moved once on the way out: boxing it would
+    // cost a refused request an allocation to save a copy of 144 bytes.
+    #[allow(clippy::result_large_err)]
+    fn route<'a>(
+        &'a self,
+        head: &Request<()>,
+        path: &'a str,
+        call: Call<'_>,
+        trace: &mut Trace<'a>,
+    ) -> Result<Routed<'a>, Answer> {
+        let refuse = |trace: &mut Trace<'a>, why: &str, refusal| {
+            trace.refuse(Step::Route, None, why, refusal, call.ids)
+        };
         let Some((api_index, api, by_header)) = self
-            .select_api(head, arrival)
+            .select_api(head, call.arrival)
             .and_then(|(i, h)| self.apis.get(i).map(|a| (i, a, h)))
         else {
-            return trace.refuse(
-                Step::Route,
-                None,
-                "the request names no API reachable here (by Host, x-apigw-api-id or the \
-                 listener's default)",
-                Refusal::forbidden(),
-                ids,
-            );
+            let why = "the request names no API reachable here (by Host, x-apigw-api-id or the \
+                       listener's default)";
+            return Err(refuse(trace, why, Refusal::forbidden()));
         };
         trace.record.api_id = Some(api.id.as_str().into());
         // The signature covers the normalized path; a path that is not already normal would be
         // routed, authorized and forwarded as another path than the signed one.
         if let Err(e) = body::check_target(&api.verifier, head) {
-            let why = e.to_string();
-            let refusal = Refusal::from_verify_error(&e);
-            return trace.refuse(Step::Route, None, &why, refusal, ids);
+            return Err(refuse(
+                trace,
+                &e.to_string(),
+                Refusal::from_verify_error(&e),
+            ));
         }
         let (stage, rest) = split_stage(path);
         if !api.stages.iter().any(|s| s == stage) {
             let why = format!("stage {stage:?} is not deployed on API {}", api.id);
-            return trace.refuse(
-                Step::Route,
-                None,
-                &why,
-                Refusal::missing_authentication_token(),
-                ids,
-            );
+            return Err(refuse(trace, &why, Refusal::missing_authentication_token()));
         }
         trace.record.stage = Some(stage.into());
         let Some(route) = best_route(&api.routes, head.method(), rest) else {
             let why = format!("no route of stage {stage} matches {} {rest}", head.method());
-            return trace.refuse(
-                Step::Route,
-                None,
-                &why,
-                Refusal::missing_authentication_token(),
-                ids,
-            );
+            return Err(refuse(trace, &why, Refusal::missing_authentication_token()));
         };
         trace.record.route = Some(route.display.as_str().into());
-        trace.layer(
-            Step::Route,
-            Verdict::Allow,
-            Some(route.display.as_str().into()),
-            None,
-            None,
-        );
+        let display = Some(route.display.as_str().into());
+        trace.layer(Step::Route, Verdict::Allow, display, None, None);
         let resource_arn = sigv4x_policy::execute_api_arn(
             &api.region,
             &api.account,
@@ -316,104 +357,112 @@ impl Pipeline {
             rest,
         );
         trace.record.resource_arn = Some(resource_arn.clone().into());
+        Ok(Routed {
+            api_index,
+            api,
+            by_header,
+            route,
+            rest,
+            resource_arn,
+        })
+    }
 
-        // 2. Authentication from the headers, then the body, verified (or, on a route without
-        //    authorization, read within the same limits).
-        let (principal, body, verified) = match route.authorization {
-            Authorization::None => {
-                trace.layer(
-                    Step::Authentication,
-                    Verdict::NotConsulted,
-                    None,
-                    None,
-                    Some("the route's authorization is NONE".into()),
-                );
-                match body::read(head.headers(), body, &self.limits).await {
-                    Ok(body) => (None, body, None),
-                    Err(refused) => return trace.refused(&refused, ids),
-                }
-            }
-            Authorization::AwsIam => {
-                match body::authenticate(&api.verifier, head, body, &self.limits, now).await {
-                    Ok((verified, body)) => {
-                        // The pipeline's own copy of the id, when it knows the key (always,
-                        // for a signature its verifier accepted).
-                        trace.record.access_key_id = Some(
-                            self.by_access_key
-                                .get_key_value(verified.access_key_id())
-                                .map_or_else(
-                                    || verified.access_key_id().to_owned().into(),
-                                    |(id, _)| id.as_str().into(),
-                                ),
-                        );
-                        // A header that picks the API picks the resource ARN and the policies:
-                        // unsigned, it would let a captured request be sent to another API.
-                        if by_header && !verified.signed_headers().any(|h| h == API_ID_HEADER) {
-                            let e = sigv4x::VerifyError::HeaderNotSigned {
-                                name: API_ID_HEADER.to_owned(),
-                            };
-                            return trace.refused(&body::Refused::Verify(e), ids);
-                        }
-                        let index = self.by_access_key.get(verified.access_key_id()).copied();
-                        let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
-                        if let Some((_, p)) = principal {
-                            trace.record.principal = Some(p.identity.arn().into());
-                        }
-                        // 3. Replays, once the signature is known good.
-                        let note = match &self.replay {
-                            Some(replay) => match replay.check(&verified, now).await {
-                                Ok(note) => note,
-                                Err(e) => return trace.refused(&body::Refused::Verify(e), ids),
-                            },
-                            None => None,
-                        };
-                        let note = note.map(Cow::Borrowed);
-                        trace.layer(Step::Authentication, Verdict::Allow, None, None, note);
-                        (principal, body, Some(verified))
-                    }
-                    Err(refused) => return trace.refused(&refused, ids),
-                }
-            }
-        };
-
-        // 4. Authorization: endpoint, resource and identity policies in one decision.
-        let endpoint = arrival.endpoint.and_then(|i| self.endpoints.get(i));
-        let mut ctx = RequestContext::new("execute-api:Invoke", &resource_arn)
-            .with_current_time(now)
-            // The real endpoint is HTTPS only; the emulator stands in for it.
-            .with_secure_transport(true);
+    /// 2. Authentication from the headers, then the body, verified (or, on a route without
+    ///    authorization, read within the same limits); 3. replays, once the signature is known
+    ///    good.
+    async fn authenticate<'a, B>(
+        &'a self,
+        routed: &Routed<'a>,
+        head: &mut Request<()>,
+        body: B,
+        call: Call<'_>,
+        trace: &mut Trace<'a>,
+    ) -> Result<Caller<'a>, Answer>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        if routed.route.authorization == Authorization::None {
+            let why = Some("the route's authorization is NONE".into());
+            trace.layer(Step::Authentication, Verdict::NotConsulted, None, None, why);
+            return match body::read(head.headers(), body, &self.limits).await {
+                Ok(body) => Ok(Caller {
+                    principal: None,
+                    body,
+                    verified: None,
+                }),
+                Err(refused) => Err(trace.refused(&refused, call.ids)),
+            };
+        }
+        let verifier = &routed.api.verifier;
+        let (verified, body) =
+            match body::authenticate(verifier, head, body, &self.limits, call.now).await {
+                Ok(authenticated) => authenticated,
+                Err(refused) => return Err(trace.refused(&refused, call.ids)),
+            };
+        let id = verified.access_key_id();
+        // The pipeline's own copy of the id, when it knows the key (always, for a signature its
+        // verifier accepted: both come from one map, so the uncapped client-sent copy is never
+        // needed in practice).
+        trace.record.access_key_id = Some(
+            self.by_access_key
+                .get_key_value(id)
+                .map_or_else(|| id.to_owned().into(), |(id, _)| id.as_str().into()),
+        );
+        // A header that picks the API picks the resource ARN and the policies: unsigned, it
+        // would let a captured request be sent to another API.
+        if routed.by_header && !verified.signed_headers().any(|h| h == API_ID_HEADER) {
+            let name = API_ID_HEADER.to_owned();
+            let e = sigv4x::VerifyError::HeaderNotSigned { name };
+            return Err(trace.refused(&body::Refused::Verify(e), call.ids));
+        }
+        let index = self.by_access_key.get(id).copied();
+        let principal = index.and_then(|i| self.principals.get(i).map(|p| (i, p)));
         if let Some((_, p)) = principal {
-            ctx = ctx.with_caller(&p.identity);
-            for (k, v) in &p.tags {
-                ctx = ctx.with_principal_tag(k, v.as_str());
-            }
+            trace.record.principal = Some(p.identity.arn().into());
         }
-        let ip = &*arrival.peer_ip;
-        match endpoint {
-            Some(e) => {
-                ctx = ctx.with_source_vpce(e.id.as_str()).with_vpc_source_ip(ip);
-                if let Some(vpc) = &e.vpc {
-                    ctx = ctx.with_source_vpc(vpc.as_str());
-                }
-            }
-            None => ctx = ctx.with_source_ip(ip),
-        }
-        for (header, key) in [("user-agent", "aws:UserAgent"), ("referer", "aws:Referer")] {
-            if let Some(v) = head.headers().get(header).and_then(|v| v.to_str().ok()) {
-                ctx = ctx.with_key(key, v);
-            }
-        }
-        let key = (api_index, arrival.endpoint, principal.map(|(i, _)| i));
+        let note = match &self.replay {
+            Some(replay) => match replay.check(&verified, call.now).await {
+                Ok(note) => note,
+                Err(e) => return Err(trace.refused(&body::Refused::Verify(e), call.ids)),
+            },
+            None => None,
+        };
+        let note = note.map(Cow::Borrowed);
+        trace.layer(Step::Authentication, Verdict::Allow, None, None, note);
+        Ok(Caller {
+            principal,
+            body,
+            verified: Some(verified),
+        })
+    }
+
+    /// 4. Authorization: endpoint, resource and identity policies in one decision. The reason,
+    ///    when it allows.
+    // The error is the refusal's response itself, moved once on the way out: boxing it would
+    // cost a refused request an allocation to save a copy of 144 bytes.
+    #[allow(clippy::result_large_err)]
+    fn authorize<'a>(
+        &'a self,
+        routed: &Routed<'a>,
+        principal: Option<(usize, &'a Principal)>,
+        head: &Request<()>,
+        call: Call<'_>,
+        trace: &mut Trace<'a>,
+    ) -> Result<String, Answer> {
+        let endpoint = call.arrival.endpoint.and_then(|i| self.endpoints.get(i));
+        let ctx = context(routed, principal.map(|(_, p)| p), endpoint, head, call);
+        let key = (
+            routed.api_index,
+            call.arrival.endpoint,
+            principal.map(|(i, _)| i),
+        );
         let index = authorizer_index(key, self.endpoints.len(), self.principals.len());
         let Some(authorizer) = index.and_then(|i| self.authorizers.get(i)) else {
             // Every combination is built at start; a miss would be a bug, answered safely.
-            return trace.refuse(
-                Step::ResourcePolicy,
-                None,
-                "no authorizer for this request",
-                Refusal::access_denied("Forbidden".into()),
-                ids,
-            );
+            let refusal = Refusal::access_denied("Forbidden".into());
+            let why = "no authorizer for this request";
+            return Err(trace.refuse(Step::ResourcePolicy, None, why, refusal, call.ids));
         };
         let decision = authorizer.decide(&ctx);
         trace.decision(&decision);
@@ -423,12 +472,23 @@ impl Pipeline {
                 .unwrap_or_else(|| "Forbidden".to_owned());
             let why = explain(&decision, endpoint);
             let layer = layer_of(decision.layer);
-            return trace.refuse(layer, None, &why, Refusal::access_denied(message), ids);
+            let refusal = Refusal::access_denied(message);
+            return Err(trace.refuse(layer, None, &why, refusal, call.ids));
         }
-        let why = reason(&decision);
+        Ok(reason(&decision))
+    }
 
-        // 5. Handler.
-        let response = match &route.action {
+    /// 5. Handler: the route's canned response, or its proxy target's.
+    async fn respond<'a>(
+        &'a self,
+        routed: &Routed<'a>,
+        head: &Request<()>,
+        caller: Caller<'a>,
+        why: String,
+        call: Call<'_>,
+        trace: &mut Trace<'a>,
+    ) -> Answer {
+        let mut response = match &routed.route.action {
             Action::Canned {
                 status,
                 body,
@@ -439,47 +499,79 @@ impl Pipeline {
                 *response.headers_mut() = headers.clone();
                 response
             }
-            Action::Proxy(target) => match target
-                .forward(head, rest, arrival.peer, verified.as_ref(), body)
-                .await
-            {
-                Ok(response) => response,
-                Err(e) => {
-                    let (refusal, detail) = match e {
-                        ProxyError::Unreachable => (
-                            Refusal::integration_failure(),
-                            "the proxy target could not be reached",
-                        ),
-                        ProxyError::TimedOut => (
-                            Refusal::integration_timeout(),
-                            "the proxy target did not answer in time",
-                        ),
-                    };
-                    trace.layer(
-                        Step::Handler,
-                        Verdict::Error,
-                        None,
-                        None,
-                        Some(detail.into()),
-                    );
-                    trace.decided(Step::Handler, format!("{why}; but {detail}").into());
-                    trace.record.error_type = Some(refusal.error_type.into());
-                    return refusal.into_response(ids);
+            Action::Proxy(target) => {
+                let (peer, verified) = (call.arrival.peer, caller.verified.as_ref());
+                match target
+                    .forward(head, routed.rest, peer, verified, caller.body)
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(e) => return proxy_failed(&e, &why, call, trace),
                 }
-            },
+            }
         };
-        let mut response = response;
-        ids.stamp(response.headers_mut());
-        trace.layer(
-            Step::Handler,
-            Verdict::Allow,
-            Some(route.display.as_str().into()),
-            None,
-            None,
-        );
+        call.ids.stamp(response.headers_mut());
+        let display = Some(routed.route.display.as_str().into());
+        trace.layer(Step::Handler, Verdict::Allow, display, None, None);
         trace.decided(Step::Handler, why.into());
         response
     }
+}
+
+/// The answer and record when the proxy target failed a request the policies allowed (`why`).
+fn proxy_failed(e: &ProxyError, why: &str, call: Call<'_>, trace: &mut Trace<'_>) -> Answer {
+    let (refusal, detail) = match e {
+        ProxyError::Unreachable => (
+            Refusal::integration_failure(),
+            "the proxy target could not be reached",
+        ),
+        ProxyError::TimedOut => (
+            Refusal::integration_timeout(),
+            "the proxy target did not answer in time",
+        ),
+    };
+    let note = Some(detail.into());
+    trace.layer(Step::Handler, Verdict::Error, None, None, note);
+    trace.decided(Step::Handler, format!("{why}; but {detail}").into());
+    trace.record.error_type = Some(refusal.error_type.into());
+    refusal.into_response(call.ids)
+}
+
+/// The facts the policies see: the action on the resource, the time, the caller and its tags,
+/// where the request came from, and the user agent and referer it sent.
+fn context(
+    routed: &Routed<'_>,
+    principal: Option<&Principal>,
+    endpoint: Option<&Endpoint>,
+    head: &Request<()>,
+    call: Call<'_>,
+) -> RequestContext {
+    let mut ctx = RequestContext::new("execute-api:Invoke", &routed.resource_arn)
+        .with_current_time(call.now)
+        // The real endpoint is HTTPS only; the emulator stands in for it.
+        .with_secure_transport(true);
+    if let Some(p) = principal {
+        ctx = ctx.with_caller(&p.identity);
+        for (k, v) in &p.tags {
+            ctx = ctx.with_principal_tag(k, v.as_str());
+        }
+    }
+    let ip = &*call.arrival.peer_ip;
+    match endpoint {
+        Some(e) => {
+            ctx = ctx.with_source_vpce(e.id.as_str()).with_vpc_source_ip(ip);
+            if let Some(vpc) = &e.vpc {
+                ctx = ctx.with_source_vpc(vpc.as_str());
+            }
+        }
+        None => ctx = ctx.with_source_ip(ip),
+    }
+    for (header, key) in [("user-agent", "aws:UserAgent"), ("referer", "aws:Referer")] {
+        if let Some(v) = head.headers().get(header).and_then(|v| v.to_str().ok()) {
+            ctx = ctx.with_key(key, v);
+        }
+    }
+    ctx
 }
 
 /// The first label of an `execute-api` host name that names an API. An endpoint's own DNS
