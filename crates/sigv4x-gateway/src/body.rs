@@ -303,11 +303,11 @@ async fn find_key<'s, S: AsyncSecretStore>(
 }
 
 /// A panic while polling.
-struct Panicked;
+pub(crate) struct Panicked;
 
 /// Runs `work`, turning a panic inside it into [`Panicked`]: a store's bug must not take the
 /// connection (or, with `panic = "abort"` aside, the server) down with it.
-async fn catch_panic<F: std::future::Future>(work: F) -> Result<F::Output, Panicked> {
+pub(crate) async fn catch_panic<F: std::future::Future>(work: F) -> Result<F::Output, Panicked> {
     let mut work = std::pin::pin!(work);
     std::future::poll_fn(|cx| {
         let polled =

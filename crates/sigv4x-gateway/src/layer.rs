@@ -139,7 +139,8 @@ impl<S> SigV4Layer<S> {
     /// How long the verifier's secret store may take to answer. A lookup that takes longer, or
     /// panics, or fails, is answered with `503 ServiceUnavailableException` (`500` for a
     /// store that says it failed) and a line on stderr naming the access key id, never a
-    /// secret; the inner service is not called. Default 5 s
+    /// secret; the inner service is not called. The same bound holds for a
+    /// [`replay_store`](Self::replay_store). Default 5 s
     /// ([`DEFAULT_KEY_LOOKUP_TIMEOUT`](crate::DEFAULT_KEY_LOOKUP_TIMEOUT)).
     pub fn lookup_timeout(mut self, timeout: Duration) -> Self {
         self.limits.lookup_timeout = timeout;
@@ -150,7 +151,9 @@ impl<S> SigV4Layer<S> {
     /// `RedisReplayStore` (crate `sigv4x-redis`) shared by every instance behind a load balancer, or
     /// any [`sigv4x::ReplayStore`]. Checked after the signature is verified (so an
     /// unauthenticated client never writes to the store); a replay gets `403
-    /// AccessDeniedException`, a store that cannot be asked and fails closed `503`. Presigned
+    /// AccessDeniedException`; a store that cannot be asked and fails closed, panics, or takes
+    /// longer than [`lookup_timeout`](Self::lookup_timeout) gets the client `503` (and
+    /// stderr a line without the request's details). Presigned
     /// URLs are not tracked. (Within one process, [`Verifier::replay_guard`] does the same in
     /// memory.)
     pub fn replay_store<R: sigv4x::ReplayStore + 'static>(mut self, store: R) -> Self {
@@ -262,7 +265,7 @@ where
             match authenticate(&verifier, &mut head, body, &limits, now).await {
                 Ok((verified, body)) => {
                     if let Some(replay) = &replay {
-                        if let Err(e) = replay.check(&verified, now).await {
+                        if let Err(e) = replay.check(&verified, now, limits.lookup_timeout).await {
                             return refuse(Refusal::from_verify_error(&e));
                         }
                     }

@@ -12,6 +12,7 @@ use sigv4x::{ReplayCheck, ReplayEntry, ReplayGuard, ReplayStore, Verified, Verif
 #[cfg(feature = "emulator")]
 use sigv4x_redis::{FailureMode, RedisReplayConfig, RedisReplayStore};
 
+use crate::body::{catch_panic, Panicked};
 #[cfg(feature = "emulator")]
 use crate::config::{GatewayConfig, OnUnavailable, ReplayConfig};
 #[cfg(feature = "emulator")]
@@ -128,10 +129,13 @@ impl ReplayStep {
     /// # Errors
     /// [`VerifyError::Replayed`], [`VerifyError::ReplayGuardFull`] or
     /// [`VerifyError::ReplayStoreUnavailable`].
+    /// A store of the user's own that panics or takes longer than `timeout` fails closed, as
+    /// an unavailable store does (the built-in ones neither panic nor wait unbounded).
     pub(crate) async fn check(
         &self,
         verified: &Verified,
         now: SystemTime,
+        timeout: Duration,
     ) -> Result<Option<&'static str>, VerifyError> {
         if verified.is_presigned() {
             return Ok(None);
@@ -141,10 +145,24 @@ impl ReplayStep {
             Store::Memory(guard) => guard.record_now(entry, now),
             #[cfg(feature = "emulator")]
             Store::Redis(redis) => redis.record(entry, now).await,
-            Store::Other(store) => store.record_boxed(entry, now).await,
+            Store::Other(store) => {
+                let record = catch_panic(store.record_boxed(entry, now));
+                let failure = match tokio::time::timeout(timeout, record).await {
+                    Ok(Ok(checked)) => return checked.map(unchecked_note),
+                    Ok(Err(Panicked)) => "panicked",
+                    Err(_) => "did not answer in time",
+                };
+                eprintln!("sigv4x-gateway: the replay store {failure}; refused with 503");
+                Err(VerifyError::ReplayStoreUnavailable)
+            }
         }?;
-        Ok((checked == ReplayCheck::Unchecked).then_some(UNCHECKED))
+        Ok(unchecked_note(checked))
     }
+}
+
+/// The audit note for a request let through unchecked.
+fn unchecked_note(checked: ReplayCheck) -> Option<&'static str> {
+    (checked == ReplayCheck::Unchecked).then_some(UNCHECKED)
 }
 
 impl std::fmt::Debug for ReplayStep {

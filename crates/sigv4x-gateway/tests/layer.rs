@@ -523,3 +523,82 @@ async fn the_key_is_looked_up_once_even_when_the_body_is_read_first() {
     assert_eq!(headers["x-principal"], CALLER);
     assert_eq!(store.lookups.load(Ordering::SeqCst), 1);
 }
+
+/// A replay store of the user's own that misbehaves.
+struct BadReplayStore {
+    how: &'static str,
+}
+
+impl sigv4x::ReplayStore for BadReplayStore {
+    fn record(
+        &self,
+        _entry: sigv4x::ReplayEntry,
+        _now: SystemTime,
+    ) -> impl std::future::Future<Output = Result<sigv4x::ReplayCheck, sigv4x::VerifyError>> + Send
+    {
+        let how = self.how;
+        async move {
+            match how {
+                "panic" => panic!("replay store on fire"),
+                "hang" => std::future::pending().await,
+                _ => Ok(sigv4x::ReplayCheck::Fresh),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replay_store_that_panics_or_hangs_gets_a_503_and_the_service_stays() {
+    for how in ["panic", "hang"] {
+        let keys = HashMap::from([(
+            "AKIDEXAMPLE".to_string(),
+            StoredKey::new("secret").with_principal(CALLER),
+        )]);
+        let verifier = Verifier::new(keys)
+            .region("us-east-1")
+            .service("execute-api")
+            .clock(now);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut svc = SigV4Layer::new(verifier)
+            .lookup_timeout(Duration::from_millis(200))
+            .replay_store(BadReplayStore { how })
+            .layer(Echo {
+                calls: Arc::clone(&calls),
+            });
+        let started = std::time::Instant::now();
+        for _ in 0..2 {
+            let answer =
+                tokio::time::timeout(Duration::from_secs(10), svc.call(signed(b"{}", now())))
+                    .await
+                    .unwrap_or_else(|_| panic!("{how}: no answer within 10 s"));
+            let (status, headers, _) = read(answer.unwrap()).await;
+            assert_eq!(
+                (status, headers["x-amzn-errortype"].to_str().unwrap()),
+                (503, "ServiceUnavailableException"),
+                "{how}"
+            );
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "{how}: nothing reached the service"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "{how}");
+    }
+    // A store that answers lets the request through.
+    let keys = HashMap::from([(
+        "AKIDEXAMPLE".to_string(),
+        StoredKey::new("secret").with_principal(CALLER),
+    )]);
+    let verifier = Verifier::new(keys)
+        .region("us-east-1")
+        .service("execute-api")
+        .clock(now);
+    let mut svc = SigV4Layer::new(verifier)
+        .replay_store(BadReplayStore { how: "answer" })
+        .layer(Echo {
+            calls: Arc::new(AtomicUsize::new(0)),
+        });
+    let (status, _, _) = read(svc.call(signed(b"{}", now())).await.unwrap()).await;
+    assert_eq!(status, 200);
+}

@@ -422,7 +422,10 @@ impl Pipeline {
             trace.record.principal = Some(p.identity.arn().into());
         }
         let note = match &self.replay {
-            Some(replay) => match replay.check(&verified, call.now).await {
+            Some(replay) => match replay
+                .check(&verified, call.now, self.limits.lookup_timeout)
+                .await
+            {
                 Ok(note) => note,
                 Err(e) => return Err(trace.refused(&body::Refused::Verify(e), call.ids)),
             },
