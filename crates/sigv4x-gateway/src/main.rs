@@ -31,6 +31,14 @@ fn config_path() -> Result<String, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Warnings and errors that crates report through `tracing` (a replay store's outage, and
+    // when it answers again) go to stderr beside the gateway's own lines; the audit log keeps
+    // stdout.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_ansi(false)
+        .init();
     let path = match config_path() {
         Ok(path) => path,
         Err(message) if message.is_empty() => {

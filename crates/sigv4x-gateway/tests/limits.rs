@@ -8,84 +8,29 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::binary::{start_binary, Running};
 use common::*;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-struct Running {
-    child: Child,
-    address: SocketAddr,
-    _dir: std::path::PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+/// Resident memory of the running binary, from `/proc`.
+fn rss_kib(gateway: &Running) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", gateway.child.id())).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
-/// The binary with the example configuration on a free port (the endpoint's listener only),
-/// its audit log on a stdout pipe that nobody reads, and at most 512 open files.
+/// The binary with the example configuration, its audit log on a stdout pipe that nobody
+/// reads, and at most 512 open files.
 fn start() -> Running {
-    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
-    let text = std::fs::read_to_string(format!("{examples}/gateway.toml")).unwrap();
-    let port = free_port();
-    let text = text
-        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
-        .replace("127.0.0.1:8081", &format!("127.0.0.1:{}", free_port()))
-        .replace(
-            "../../sigv4x-policy",
-            &format!("{examples}/../../sigv4x-policy"),
-        )
-        .replace("\"policies/", &format!("\"{examples}/policies/"));
-    let dir = std::env::temp_dir().join(format!("sigv4x-limits-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("gateway.toml");
-    std::fs::write(&config, text).unwrap();
-    let child = Command::new("sh")
-        .args(["-c", "ulimit -n 512 && exec \"$0\" --config \"$1\""])
-        .arg(env!("CARGO_BIN_EXE_sigv4x-gateway"))
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(address).is_err() {
-        assert!(Instant::now() < deadline, "the gateway did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Running {
-        child,
-        address,
-        _dir: dir,
-    }
+    start_binary("", 512, Stdio::null())
 }
 
 fn signed_get(address: SocketAddr) -> (u16, Duration) {
@@ -104,7 +49,7 @@ fn signed_get(address: SocketAddr) -> (u16, Duration) {
 fn unsigned_bodies_are_not_buffered() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let gateway = start();
-    let before = gateway.rss_kib();
+    let before = rss_kib(&gateway);
     let chunk = vec![b'a'; 64 * 1024];
     let clients: Vec<_> = (0..40)
         .map(|_| {
@@ -129,7 +74,7 @@ fn unsigned_bodies_are_not_buffered() {
         })
         .collect();
     let held: Vec<_> = clients.into_iter().filter_map(|c| c.join().ok()).collect();
-    let after = gateway.rss_kib();
+    let after = rss_kib(&gateway);
     drop(held);
     let grown = after.saturating_sub(before);
     eprintln!("RSS {before} KiB -> {after} KiB after 40 unsigned 8 MiB uploads");
@@ -186,7 +131,7 @@ fn long_unsigned_paths_do_not_pile_up() {
         })
         .collect();
     let answered: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
-    let rss = gateway.rss_kib();
+    let rss = rss_kib(&gateway);
     eprintln!("RSS {rss} KiB after {answered} unsigned requests with 64 KB paths");
     assert_eq!(answered, 20_000);
     assert!(rss < 100 * 1024, "RSS {rss} KiB");

@@ -440,3 +440,84 @@ async fn when_redis_goes_away_each_instance_follows_its_failure_mode_and_recover
     closed.shutdown().await;
     open.shutdown().await;
 }
+
+/// The binary logs a Redis outage (once, with the failure mode) and its end on stderr, where an
+/// operator sees it: the log lines come through `tracing`, which the binary sets up.
+#[test]
+fn the_binary_logs_when_redis_goes_away_and_comes_back() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let log_dir = tempfile_dir();
+    let log = log_dir.join("stderr");
+    let extra = format!(
+        "\n[replay]\nstore = \"{}\"\non_unavailable = \"fail-open\"\ntimeout_ms = 200\n",
+        redis.url()
+    );
+    let gateway =
+        common::binary::start_binary(&extra, 1024, std::fs::File::create(&log).unwrap().into());
+    let get = |n: usize| {
+        let request = signed(
+            &LAMBDA,
+            "GET",
+            gateway.address,
+            &format!("/prod/orders?n={n}"),
+            "",
+        );
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        raw_request(
+            gateway.address,
+            "GET",
+            &format!("/prod/orders?n={n}"),
+            &headers,
+            b"",
+        )
+        .status
+    };
+    assert_eq!(get(1), 200);
+    redis.stop();
+    assert_eq!(get(2), 200, "fail open: let through unchecked");
+    assert_eq!(get(3), 200);
+    redis.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut n = 4;
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("answers again")
+    {
+        assert!(std::time::Instant::now() < deadline, "no recovery logged");
+        assert_eq!(get(n), 200);
+        n += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(gateway);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let outage: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("the replay store is unavailable"))
+        .collect();
+    assert_eq!(outage.len(), 1, "logged once per outage:\n{text}");
+    assert!(
+        outage[0].contains("fail open") && outage[0].contains("WARN"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(LAMBDA.secret) && !text.contains(LAMBDA.token),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(log_dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sigv4x-replay-log-{}-{}",
+        std::process::id(),
+        common::binary::free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -2,6 +2,7 @@
 //! keys, and signing.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod binary;
 pub mod load;
 pub mod peer;
 pub mod redis;
