@@ -55,15 +55,20 @@ fn now() -> SystemTime {
 
 type Svc = sigv4x_gateway::SigV4Service<HashMap<String, StoredKey>, Echo>;
 
-fn service(limit: usize) -> (Svc, Arc<AtomicUsize>) {
+/// The verifier every test here uses unless it needs its own store: one key, `CALLER`'s.
+fn verifier() -> Verifier<HashMap<String, StoredKey>> {
     let keys = HashMap::from([(
         "AKIDEXAMPLE".to_string(),
         StoredKey::new("secret").with_principal(CALLER),
     )]);
-    let verifier = Verifier::new(keys)
+    Verifier::new(keys)
         .region("us-east-1")
         .service("execute-api")
-        .clock(now);
+        .clock(now)
+}
+
+fn service(limit: usize) -> (Svc, Arc<AtomicUsize>) {
+    let verifier = verifier();
     let calls = Arc::new(AtomicUsize::new(0));
     let layer = SigV4Layer::new(verifier).max_body_bytes(limit);
     (
@@ -550,14 +555,7 @@ impl sigv4x::ReplayStore for BadReplayStore {
 #[tokio::test]
 async fn a_replay_store_that_panics_or_hangs_gets_a_503_and_the_service_stays() {
     for how in ["panic", "hang"] {
-        let keys = HashMap::from([(
-            "AKIDEXAMPLE".to_string(),
-            StoredKey::new("secret").with_principal(CALLER),
-        )]);
-        let verifier = Verifier::new(keys)
-            .region("us-east-1")
-            .service("execute-api")
-            .clock(now);
+        let verifier = verifier();
         let calls = Arc::new(AtomicUsize::new(0));
         let mut svc = SigV4Layer::new(verifier)
             .lookup_timeout(Duration::from_millis(200))
@@ -586,14 +584,7 @@ async fn a_replay_store_that_panics_or_hangs_gets_a_503_and_the_service_stays() 
         assert!(started.elapsed() < Duration::from_secs(30), "{how}");
     }
     // A store that answers lets the request through.
-    let keys = HashMap::from([(
-        "AKIDEXAMPLE".to_string(),
-        StoredKey::new("secret").with_principal(CALLER),
-    )]);
-    let verifier = Verifier::new(keys)
-        .region("us-east-1")
-        .service("execute-api")
-        .clock(now);
+    let verifier = verifier();
     let mut svc = SigV4Layer::new(verifier)
         .replay_store(BadReplayStore { how: "answer" })
         .layer(Echo {

@@ -18,32 +18,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use sigv4x::{Credentials, Payload, Signer, StoredKey, Verifier};
-use sigv4x_policy::reference::{self, orders_arn, CALLER_ROLE, CALLER_SESSION, VPCE_ID, VPC_ID};
-use sigv4x_policy::{Authorizer, Caller, NamedPolicy, Outcome, Policy, RequestContext};
-
-fn reference_authorizer() -> Authorizer {
-    let parse = |text: &str| Policy::parse(text).unwrap();
-    Authorizer::new()
-        .with_endpoint_policy(NamedPolicy::new(
-            "endpoint",
-            parse(reference::ENDPOINT_POLICY),
-        ))
-        .with_resource_policy(NamedPolicy::new(
-            "resource",
-            parse(reference::RESOURCE_POLICY),
-        ))
-        .with_identity_policy(NamedPolicy::new(
-            "identity",
-            parse(reference::IDENTITY_POLICY),
-        ))
-}
+use sigv4x_policy::reference::{self, orders_arn, CALLER_SESSION, VPCE_ID};
+use sigv4x_policy::{Outcome, RequestContext};
 
 fn decide(c: &mut Criterion) {
-    let authorizer = reference_authorizer();
+    let authorizer = reference::authorizer().unwrap();
     let allowed = RequestContext::new("execute-api:Invoke", orders_arn("GET", "orders/42"))
         .with_principal(CALLER_SESSION)
         .with_principal_tag("Project", "orders")
@@ -61,20 +44,17 @@ fn decide(c: &mut Criterion) {
     group.bench_function("policy_decision_explicit_deny", |b| {
         b.iter(|| black_box(authorizer.decide(black_box(&denied))).outcome)
     });
-    let caller = Caller::role_session(CALLER_ROLE, "orders-function")
-        .unwrap()
-        .with_unique_id("AROAORDERSLAMBDAROLE1")
-        .unwrap();
+    let caller = reference::lambda_caller().unwrap();
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let resource = orders_arn("GET", "orders/42");
-    let built = gateway_context(&resource, &caller, now);
+    let built = reference::lambda_context(&resource, &caller, now);
     assert_eq!(authorizer.decide(&built).outcome, Outcome::Allow);
     group.bench_function("context_build", |b| {
-        b.iter(|| gateway_context(black_box(&resource), &caller, now))
+        b.iter(|| reference::lambda_context(black_box(&resource), &caller, now))
     });
     group.bench_function("context_build_and_decision", |b| {
         b.iter(|| {
-            let ctx = gateway_context(black_box(&resource), &caller, now);
+            let ctx = reference::lambda_context(black_box(&resource), &caller, now);
             black_box(authorizer.decide(&ctx)).outcome
         })
     });
@@ -87,24 +67,6 @@ fn decide(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// The context the gateway builds for a request through the endpoint: the
-/// same setters in the same order (`sigv4x-gateway`'s pipeline).
-fn gateway_context(resource: &str, caller: &Caller, now: SystemTime) -> RequestContext {
-    RequestContext::new("execute-api:Invoke", resource)
-        .with_current_time(now)
-        .with_secure_transport(true)
-        .with_caller(caller)
-        .with_principal_tag("Project", "orders")
-        .with_principal_tag("Team", "fulfilment")
-        .with_source_vpce(VPCE_ID)
-        .with_vpc_source_ip("10.0.12.34")
-        .with_source_vpc(VPC_ID)
-        .with_key(
-            "aws:UserAgent",
-            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.88.0",
-        )
 }
 
 /// The request the decision above is about, signed as the Lambda role's

@@ -47,3 +47,52 @@ pub const CALLER_SESSION: &str =
 pub fn orders_arn(method: &str, path: &str) -> String {
     crate::execute_api_arn(REGION, API_ACCOUNT, API_ID, STAGE, method, path)
 }
+
+/// The three reference policies as one [`Authorizer`](crate::Authorizer), each named after
+/// its file (`vpce-endpoint-policy.json`, `api-resource-policy.json`,
+/// `caller-identity-policy.json`).
+///
+/// # Errors
+/// None in practice: the reference policies parse. The error is the parser's.
+pub fn authorizer() -> Result<crate::Authorizer, crate::ParseError> {
+    let named = |name: &str, text: &str| -> Result<_, crate::ParseError> {
+        Ok(crate::NamedPolicy::new(name, crate::Policy::parse(text)?))
+    };
+    Ok(crate::Authorizer::new()
+        .with_endpoint_policy(named("vpce-endpoint-policy.json", ENDPOINT_POLICY)?)
+        .with_resource_policy(named("api-resource-policy.json", RESOURCE_POLICY)?)
+        .with_identity_policy(named("caller-identity-policy.json", IDENTITY_POLICY)?))
+}
+
+/// The Lambda function's role session (`CALLER_SESSION`), with its role's unique id.
+///
+/// # Errors
+/// None in practice: the reference names are well formed.
+pub fn lambda_caller() -> Result<crate::Caller, crate::CallerError> {
+    crate::Caller::role_session(CALLER_ROLE, "orders-function")?
+        .with_unique_id("AROAORDERSLAMBDAROLE1")
+}
+
+/// The context `sigv4x-gateway` builds for the Lambda's call to `resource` through the
+/// reference endpoint at `now`: the same setters in the same order as its pipeline (caller,
+/// principal tags `Project=orders` and `Team=fulfilment`, endpoint, VPC, addresses, time, user
+/// agent). Benchmarks and allocation tests measure this.
+pub fn lambda_context(
+    resource: &str,
+    caller: &crate::Caller,
+    now: std::time::SystemTime,
+) -> crate::RequestContext {
+    crate::RequestContext::new("execute-api:Invoke", resource)
+        .with_current_time(now)
+        .with_secure_transport(true)
+        .with_caller(caller)
+        .with_principal_tag("Project", "orders")
+        .with_principal_tag("Team", "fulfilment")
+        .with_source_vpce(VPCE_ID)
+        .with_vpc_source_ip("10.0.12.34")
+        .with_source_vpc(VPC_ID)
+        .with_key(
+            "aws:UserAgent",
+            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.88.0",
+        )
+}

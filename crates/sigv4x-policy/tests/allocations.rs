@@ -16,56 +16,14 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use allocation_counter::measure;
-use sigv4x_policy::reference::{self, orders_arn, CALLER_ROLE, CALLER_SESSION, VPCE_ID, VPC_ID};
-use sigv4x_policy::{Authorizer, Caller, NamedPolicy, Outcome, Policy, RequestContext};
+use sigv4x_policy::reference::{self, orders_arn, CALLER_ROLE, CALLER_SESSION, VPCE_ID};
+use sigv4x_policy::{Authorizer, NamedPolicy, Outcome, Policy, RequestContext};
 
 /// Allocations allowed for building the gateway's context.
 const CONTEXT_BUDGET: u64 = 2;
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
-
-fn caller() -> Caller {
-    Caller::role_session(CALLER_ROLE, "orders-function")
-        .unwrap()
-        .with_unique_id("AROAORDERSLAMBDAROLE1")
-        .unwrap()
-}
-
-/// The context the gateway builds for a request through the endpoint: the same setters in the
-/// same order as `sigv4x-gateway`'s pipeline (and as the `decide` bench).
-fn gateway_context(resource: &str, caller: &Caller, now: SystemTime) -> RequestContext {
-    RequestContext::new("execute-api:Invoke", resource)
-        .with_current_time(now)
-        .with_secure_transport(true)
-        .with_caller(caller)
-        .with_principal_tag("Project", "orders")
-        .with_principal_tag("Team", "fulfilment")
-        .with_source_vpce(VPCE_ID)
-        .with_vpc_source_ip("10.0.12.34")
-        .with_source_vpc(VPC_ID)
-        .with_key(
-            "aws:UserAgent",
-            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.88.0",
-        )
-}
-
-fn reference_authorizer() -> Authorizer {
-    let parse = |text: &str| Policy::parse(text).unwrap();
-    Authorizer::new()
-        .with_endpoint_policy(NamedPolicy::new(
-            "endpoint",
-            parse(reference::ENDPOINT_POLICY),
-        ))
-        .with_resource_policy(NamedPolicy::new(
-            "resource",
-            parse(reference::RESOURCE_POLICY),
-        ))
-        .with_identity_policy(NamedPolicy::new(
-            "identity",
-            parse(reference::IDENTITY_POLICY),
-        ))
 }
 
 /// Allocations of `decide`, and its outcome.
@@ -88,10 +46,13 @@ fn counting_works() {
 
 #[test]
 fn building_the_gateway_context() {
-    let (caller, resource) = (caller(), orders_arn("GET", "orders/42"));
+    let (caller, resource) = (
+        reference::lambda_caller().unwrap(),
+        orders_arn("GET", "orders/42"),
+    );
     let mut ctx = None;
     let info = measure(|| {
-        ctx = Some(gateway_context(&resource, &caller, now()));
+        ctx = Some(reference::lambda_context(&resource, &caller, now()));
     });
     let ctx = ctx.unwrap();
     // What was built is what the gateway needs.
@@ -117,9 +78,9 @@ fn building_the_gateway_context() {
 
 #[test]
 fn deciding_over_the_reference_policies() {
-    let authorizer = reference_authorizer();
-    let caller = caller();
-    let allowed = gateway_context(&orders_arn("GET", "orders/42"), &caller, now());
+    let authorizer = reference::authorizer().unwrap();
+    let caller = reference::lambda_caller().unwrap();
+    let allowed = reference::lambda_context(&orders_arn("GET", "orders/42"), &caller, now());
     let cases = [
         (allowed.clone(), Outcome::Allow),
         (
@@ -127,7 +88,7 @@ fn deciding_over_the_reference_policies() {
             Outcome::ExplicitDeny,
         ),
         (
-            gateway_context(&orders_arn("DELETE", "orders/42"), &caller, now()),
+            reference::lambda_context(&orders_arn("DELETE", "orders/42"), &caller, now()),
             Outcome::ImplicitDeny,
         ),
         (
@@ -182,9 +143,9 @@ fn deciding_with_policy_variables() {
             "identity",
             Policy::parse(identity_policy).unwrap(),
         ));
-    let caller = caller();
-    let allowed = gateway_context(&orders_arn("GET", "orders/42"), &caller, now());
-    let other_route = gateway_context(&orders_arn("GET", "invoices/42"), &caller, now());
+    let caller = reference::lambda_caller().unwrap();
+    let allowed = reference::lambda_context(&orders_arn("GET", "orders/42"), &caller, now());
+    let other_route = reference::lambda_context(&orders_arn("GET", "invoices/42"), &caller, now());
     for (ctx, want) in [
         (&allowed, Outcome::Allow),
         (&other_route, Outcome::ImplicitDeny),

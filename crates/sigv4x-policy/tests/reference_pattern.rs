@@ -13,20 +13,7 @@ use sigv4x_policy::{
 };
 
 fn authorizer() -> Authorizer {
-    let parse = |text| Policy::parse(text).unwrap();
-    Authorizer::new()
-        .with_endpoint_policy(NamedPolicy::new(
-            "vpce-endpoint-policy.json",
-            parse(reference::ENDPOINT_POLICY),
-        ))
-        .with_resource_policy(NamedPolicy::new(
-            "api-resource-policy.json",
-            parse(reference::RESOURCE_POLICY),
-        ))
-        .with_identity_policy(NamedPolicy::new(
-            "caller-identity-policy.json",
-            parse(reference::IDENTITY_POLICY),
-        ))
+    reference::authorizer().unwrap()
 }
 
 /// The Lambda's call as it arrives: its role session, tagged, through the
