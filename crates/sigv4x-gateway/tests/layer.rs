@@ -593,3 +593,43 @@ async fn a_replay_store_that_panics_or_hangs_gets_a_503_and_the_service_stays() 
     let (status, _, _) = read(svc.call(signed(b"{}", now())).await.unwrap()).await;
     assert_eq!(status, 200);
 }
+
+/// [review2] A replay store whose `record` panics before it returns its future (work done
+/// synchronously in a non-`async` fn body, which the trait's `-> impl Future` signature allows).
+struct SyncPanicReplayStore;
+
+impl sigv4x::ReplayStore for SyncPanicReplayStore {
+    fn record(
+        &self,
+        _entry: sigv4x::ReplayEntry,
+        _now: SystemTime,
+    ) -> impl std::future::Future<Output = Result<sigv4x::ReplayCheck, sigv4x::VerifyError>> + Send
+    {
+        panic!("replay store on fire before its future exists");
+        #[allow(unreachable_code)]
+        std::future::ready(Ok(sigv4x::ReplayCheck::Fresh))
+    }
+}
+
+/// [review2] Finding: `ReplayStep::check` calls `store.record_boxed(entry, now)` (hence the
+/// store's `record`) *outside* `catch_panic`, so a panic in the synchronous part of a custom
+/// store's `record` escapes: the request gets no 503 (the task panics, the connection drops)
+/// instead of the documented `503 ServiceUnavailableException`.
+#[tokio::test]
+async fn review2_a_replay_store_that_panics_synchronously_gets_a_503() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut svc = SigV4Layer::new(verifier())
+        .lookup_timeout(Duration::from_millis(200))
+        .replay_store(SyncPanicReplayStore)
+        .layer(Echo {
+            calls: Arc::clone(&calls),
+        });
+    let answer = tokio::spawn(svc.call(signed(b"{}", now()))).await;
+    let answer = answer.expect("the store's panic escaped the layer (no 503, connection lost)");
+    let (status, headers, _) = read(answer.unwrap()).await;
+    assert_eq!(
+        (status, headers["x-amzn-errortype"].to_str().unwrap()),
+        (503, "ServiceUnavailableException")
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}

@@ -521,3 +521,77 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// [review2] Attack on the binary's new INFO-level stderr log: a Redis URL with a password, Redis
+/// stops (fail-open and fail-closed), signed requests arrive, Redis comes back; the password
+/// never reaches stderr (nor stdout's audit lines).
+#[test]
+fn review2_the_binary_never_logs_the_redis_password() {
+    use std::process::{Command, Stdio};
+    if Command::new("redis-server").arg("--version").output().is_err() {
+        return;
+    }
+    const PASSWORD: &str = "s3cretREVIEW2pw";
+    for mode in ["fail-open", "fail-closed"] {
+        let port = common::binary::free_port();
+        let start = || {
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--requirepass", PASSWORD])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(std::time::Instant::now() < deadline);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            child
+        };
+        let mut redis = start();
+        let log_dir = tempfile_dir();
+        let log = log_dir.join("stderr");
+        let extra = format!(
+            "\n[replay]\nstore = \"redis://:{PASSWORD}@127.0.0.1:{port}/0\"\n\
+             on_unavailable = \"{mode}\"\ntimeout_ms = 200\n"
+        );
+        let gateway = common::binary::start_binary(
+            &extra,
+            1024,
+            std::fs::File::create(&log).unwrap().into(),
+        );
+        let get = |n: usize| {
+            let path = format!("/prod/orders?n={n}");
+            let request = signed(&LAMBDA, "GET", gateway.address, &path, "");
+            let headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+                .collect();
+            raw_request(gateway.address, "GET", &path, &headers, b"").status
+        };
+        assert_eq!(get(1), 200, "{mode}");
+        let _ = redis.kill();
+        let _ = redis.wait();
+        for n in 2..5 {
+            let status = get(n);
+            assert!(status == 200 || status == 503, "{mode}: {status}");
+        }
+        redis = start();
+        for n in 5..15 {
+            let _ = get(n);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        drop(gateway);
+        let _ = redis.kill();
+        let _ = redis.wait();
+        let text = std::fs::read_to_string(&log).unwrap();
+        eprintln!("--- {mode} stderr ---\n{text}");
+        assert!(text.contains("unavailable"), "{mode}: outage not logged:\n{text}");
+        assert!(!text.contains(PASSWORD), "{mode}: password on stderr:\n{text}");
+        assert!(!text.contains(LAMBDA.secret) && !text.contains(LAMBDA.token));
+        let _ = std::fs::remove_dir_all(log_dir);
+    }
+}
