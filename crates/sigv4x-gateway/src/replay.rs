@@ -146,7 +146,9 @@ impl ReplayStep {
             #[cfg(feature = "emulator")]
             Store::Redis(redis) => redis.record(entry, now).await,
             Store::Other(store) => {
-                let record = catch_panic(store.record_boxed(entry, now));
+                // Called inside the guard: a store's `record` may panic before it returns its
+                // future, not only while it is polled.
+                let record = catch_panic(async { store.record_boxed(entry, now).await });
                 let failure = match tokio::time::timeout(timeout, record).await {
                     Ok(Ok(checked)) => return checked.map(unchecked_note),
                     Ok(Err(Panicked)) => "panicked",

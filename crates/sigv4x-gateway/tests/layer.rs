@@ -594,8 +594,8 @@ async fn a_replay_store_that_panics_or_hangs_gets_a_503_and_the_service_stays() 
     assert_eq!(status, 200);
 }
 
-/// [review2] A replay store whose `record` panics before it returns its future (work done
-/// synchronously in a non-`async` fn body, which the trait's `-> impl Future` signature allows).
+/// A replay store whose `record` panics before it returns its future (work done synchronously
+/// in a non-`async` fn body, which the trait's `-> impl Future` signature allows).
 struct SyncPanicReplayStore;
 
 impl sigv4x::ReplayStore for SyncPanicReplayStore {
@@ -611,12 +611,10 @@ impl sigv4x::ReplayStore for SyncPanicReplayStore {
     }
 }
 
-/// [review2] Finding: `ReplayStep::check` calls `store.record_boxed(entry, now)` (hence the
-/// store's `record`) *outside* `catch_panic`, so a panic in the synchronous part of a custom
-/// store's `record` escapes: the request gets no 503 (the task panics, the connection drops)
-/// instead of the documented `503 ServiceUnavailableException`.
+/// Found by the attack on the replay-store guard: the store's `record` was called outside
+/// `catch_panic`, so a panic before its future existed took the connection down instead of a 503.
 #[tokio::test]
-async fn review2_a_replay_store_that_panics_synchronously_gets_a_503() {
+async fn a_replay_store_that_panics_before_its_future_exists_gets_a_503() {
     let calls = Arc::new(AtomicUsize::new(0));
     let mut svc = SigV4Layer::new(verifier())
         .lookup_timeout(Duration::from_millis(200))

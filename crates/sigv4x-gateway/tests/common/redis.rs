@@ -14,12 +14,23 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    /// `requirepass`, when set.
+    password: Option<String>,
 }
 
 impl RedisServer {
     /// Starts one, or `None` (with a skip notice; a failure in CI) when `redis-server` is not
     /// installed.
     pub fn start() -> Option<RedisServer> {
+        Self::start_with(None)
+    }
+
+    /// [`RedisServer::start`], asking clients for `password` (`requirepass`).
+    pub fn start_with_password(password: &str) -> Option<RedisServer> {
+        Self::start_with(Some(password.to_owned()))
+    }
+
+    fn start_with(password: Option<String>) -> Option<RedisServer> {
         let installed = super::available(
             "redis-server",
             Command::new("redis-server").arg("--version"),
@@ -44,14 +55,18 @@ impl RedisServer {
             child: None,
             port,
             dir,
+            password,
         };
         server.restart();
         Some(server)
     }
 
-    /// `redis://127.0.0.1:{port}/0`.
+    /// `redis://127.0.0.1:{port}/0`, or `redis://:{password}@…` for a server that asks for one.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        match &self.password {
+            Some(password) => format!("redis://:{password}@127.0.0.1:{}/0", self.port),
+            None => format!("redis://127.0.0.1:{}/0", self.port),
+        }
     }
 
     /// Kills the server (as a crash would), keeping its port for [`RedisServer::restart`].
@@ -69,6 +84,11 @@ impl RedisServer {
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--maxmemory-policy", "noeviction", "--loglevel", "warning"])
+            .args(
+                self.password
+                    .iter()
+                    .flat_map(|p| ["--requirepass".to_owned(), p.clone()]),
+            )
             .arg("--dir")
             .arg(&self.dir)
             .current_dir(&self.dir)
@@ -91,10 +111,14 @@ impl RedisServer {
             return false;
         };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        let mut answer = [0u8; 7];
-        stream.write_all(b"PING\r\n").is_ok()
+        let (command, expected) = match &self.password {
+            Some(password) => (format!("AUTH {password}\r\nPING\r\n"), "+OK\r\n+PONG\r\n"),
+            None => ("PING\r\n".to_owned(), "+PONG\r\n"),
+        };
+        let mut answer = vec![0u8; expected.len()];
+        stream.write_all(command.as_bytes()).is_ok()
             && stream.read_exact(&mut answer).is_ok()
-            && &answer == b"+PONG\r\n"
+            && answer == expected.as_bytes()
     }
 }
 
